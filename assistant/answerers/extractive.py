@@ -1,0 +1,269 @@
+"""The offline answerer: quotes the report sentences that answer the question, each cited.
+
+Sentences of the retrieved passages are scored by how much of the question they cover (idf-weighted
+stems, with a small synonym table for the vocabulary of conflict reporting) blended with the dense
+similarity of their passage. Below a calibrated score it abstains. When the best sentences are claims
+by different parties and one contradicts another, it shows each side with who said it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ..citations import cite
+from ..config import Settings
+from ..lexical import terms
+from ..memory import condense_offline
+from ..types import Answer, Citation, ScoredPassage, Turn
+from . import ABSTAIN_TEXT, AnswerRequest, register
+
+# Words that only shape the question; they carry no topic.
+_QUESTION_WORDS = frozenset(
+    terms(
+        "who whom whose what which when where why how many much tell "
+        "according report reports article mention mentioned give"
+    )
+)
+
+# Groups of interchangeable words in conflict reporting; a synonym match counts 0.7 of an exact one.
+_SYNONYM_GROUPS = [
+    "start started begin began launch launched initiate erupt erupted trigger sparked provoke first",
+    "kill killed death deaths dead die died fatalities casualties toll",
+    "injure injured injuries wounded wound hurt",
+    "attack attacked assault offensive strike struck shelling bombing targeted target",
+    "clash clashes fighting skirmish skirmishes hostilities escalation violence conflict",
+    "flee fled displacement displaced exodus refuge",
+    "responsible responsibility blame blamed accuse accused accusations",
+    "sdf qasad democratic kurdish",
+    "army military forces troops",
+    "government state authorities",
+    "said announced reported stated claimed asserted declared",
+    "close closed shut blocked",
+    "capture captured seize seized control took",
+    "deny denied denial rejected",
+]
+_SYNONYMS: dict[str, frozenset[str]] = {}
+for _group in _SYNONYM_GROUPS:
+    _stems = frozenset(terms(_group))
+    for _s in _stems:
+        _SYNONYMS[_s] = _SYNONYMS.get(_s, frozenset()) | (_stems - {_s})
+
+_NUMBER = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I
+)
+_DATE = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
+    re.I,
+)
+_LEAD = r"(?:(?:in contrast|for its part|meanwhile|however|in this context|in addition|separately)\s*,\s*)?"
+_SPEAKER = re.compile(
+    r"^" + _LEAD + r"(?P<speaker>(?:the\s+)?[A-Z][^,.;:“\"]{1,80}?)\s+"
+    r"(?:said|says|announced|reported|stated|denied|denies|claimed|confirmed|accused|held|asserted|"
+    r"added|warned|noted|told|blamed|insisted|alleged)\b",
+    re.I,
+)
+_ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
+_PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i"}
+_CONTRAST = re.compile(
+    r"\b(denied|denies|deny|denying|in contrast|contrary|rejected|disputed|however|on the other hand)\b",
+    re.I,
+)
+# Questions about responsibility or what each side claims call for every side's account.
+_WHO_QUESTION = re.compile(
+    r"\b(who (started|began|attacked|launched|is responsible|was responsible|initiated|provoked)|"
+    r"responsib\w*|blame\w*|accus\w*|sides?|accounts?|claims?|versions?)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One report sentence, scored against the question."""
+
+    source: ScoredPassage
+    start: int
+    end: int
+    text: str
+    score: float
+    terms: frozenset[str]
+
+    @property
+    def flat(self) -> str:
+        return " ".join(self.text.split())
+
+
+def speaker(sentence: str) -> str | None:
+    """Who a sentence attributes its claim to ("the Syrian Ministry of Defense"), if anyone."""
+    flat = " ".join(sentence.split())
+    m = _SPEAKER.match(flat) or _ACCORDING.search(flat)
+    if not m:
+        return None
+    who = re.sub(r"^the\s+", "", m.group("speaker").strip(), flags=re.I)
+    return None if who.lower() in _PRONOUNS else who
+
+
+class ExtractiveAnswerer:
+    """Offline, deterministic, and every sentence it says is a verified quote."""
+
+    name = "extractive"
+
+    def __init__(self, threshold: float, max_sentences: int) -> None:
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        return condense_offline(question, history)
+
+    def score_sentences(self, request: AnswerRequest) -> list[Candidate]:
+        """All sentences of the retrieved passages, best first."""
+        weights = _query_weights(request, request.question)
+        total = sum(weights.values())
+        wants_number = bool(re.match(r"\s*how (many|much)\b", request.question, re.I))
+        wants_date = bool(
+            re.match(r"\s*(when|on what date|what date|which day)\b", request.question, re.I)
+        )
+        out: list[Candidate] = []
+        for sp in request.passages:
+            text = request.report_text(sp.passage.report_id)
+            dense = _dense_norm(sp.dense)
+            for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
+                sent = text[s:e]
+                sterms = frozenset(terms(sent))
+                if len(sterms) < 3:
+                    continue
+                cover = 0.0
+                for t, w in weights.items():
+                    if t in sterms:
+                        cover += w
+                    elif _SYNONYMS.get(t, frozenset()) & sterms:
+                        cover += 0.7 * w
+                cover = cover / total if total else 0.0
+                if wants_number and _NUMBER.search(sent):
+                    cover = min(1.0, cover + 0.1)
+                if wants_date and _DATE.search(sent):
+                    cover = min(1.0, cover + 0.1)
+                score = cover if dense is None else 0.6 * cover + 0.4 * dense
+                out.append(Candidate(sp, s, e, sent, score, sterms))
+        out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
+        return out
+
+    def select(self, candidates: list[Candidate]) -> tuple[list[Candidate], bool]:
+        """The sentences to say (reading order) and whether they are conflicting accounts."""
+        best = candidates[0]
+        chosen = [best]
+        floor = max(self.threshold, 0.8 * best.score)
+        for c in candidates[1:]:
+            if len(chosen) >= self.max_sentences or c.score < floor:
+                break
+            if all(_overlap(c, o) < 0.5 for o in chosen):
+                chosen.append(c)
+        # Conflicting accounts: claims by different parties among the strong candidates.
+        strong = [c for c in candidates if c.score >= max(0.8 * self.threshold, 0.6 * best.score)]
+        by_speaker: dict[str, Candidate] = {}
+        for c in strong:
+            who = speaker(c.text)
+            if who and who.lower() not in by_speaker:
+                by_speaker[who.lower()] = c
+        sides = list(by_speaker.values())[:3]
+        conflict = len(sides) >= 2 and any(_CONTRAST.search(c.text) for c in sides)
+        if conflict:
+            chosen = (
+                sides
+                + [c for c in chosen if c not in sides][: max(0, self.max_sentences - len(sides))]
+            )
+        chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
+        return chosen, conflict
+
+    def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
+        candidates = self.score_sentences(request)
+        if not candidates or candidates[0].score < self.threshold:
+            yield ABSTAIN_TEXT
+            yield self._final(request, ABSTAIN_TEXT, (), True, t0)
+            return
+        chosen, conflict = self.select(candidates)
+        parts: list[str] = []
+        citations: list[Citation] = []
+        if conflict:
+            head = "The reports give differing accounts:\n"
+            parts.append(head)
+            yield head
+        for c in chosen:
+            citation = cite(
+                len(citations) + 1,
+                c.source,
+                c.start,
+                c.end,
+                request.report_text(c.source.passage.report_id),
+            )
+            if citation is None:
+                continue
+            citations.append(citation)
+            piece = (
+                f"- {c.flat} [{citation.marker}]\n"
+                if conflict
+                else f"{c.flat} [{citation.marker}] "
+            )
+            parts.append(piece)
+            yield piece
+        text = "".join(parts).strip()
+        if not citations:
+            yield self._final(request, ABSTAIN_TEXT, (), True, t0)
+            return
+        yield self._final(request, text, tuple(citations), False, t0)
+
+    def _final(
+        self,
+        request: AnswerRequest,
+        text: str,
+        citations: tuple[Citation, ...],
+        abstained: bool,
+        t0: float,
+    ) -> Answer:
+        timings = dict(request.timings, answer=time.perf_counter() - t0)
+        return Answer(
+            question=request.question,
+            text=text,
+            citations=citations,
+            abstained=abstained,
+            backend=self.name,
+            considered=tuple(request.passages),
+            timings=timings,
+            query=request.query,
+        )
+
+
+def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
+    """idf weight per question stem; words borrowed from earlier turns weigh half."""
+    weights: dict[str, float] = {}
+    for t in terms(question):
+        if t not in _QUESTION_WORDS:
+            weights[t] = request.idf(t)
+    if request.query != request.question:
+        for t in terms(request.query):
+            if t not in _QUESTION_WORDS and t not in weights:
+                weights[t] = 0.5 * request.idf(t)
+    return weights
+
+
+def _dense_norm(cos: float | None) -> float | None:
+    """e5 cosines crowd into 0.7-0.9; spread that band onto 0-1."""
+    if cos is None:
+        return None
+    return min(1.0, max(0.0, (cos - 0.76) / 0.12))
+
+
+def _overlap(a: Candidate, b: Candidate) -> float:
+    if a.source.passage.report_id == b.source.passage.report_id and a.start == b.start:
+        return 1.0
+    union = a.terms | b.terms
+    return len(a.terms & b.terms) / len(union) if union else 0.0
+
+
+@register("extractive")
+def _make(settings: Settings) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(settings.abstain_threshold, settings.max_sentences)

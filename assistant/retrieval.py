@@ -1,0 +1,151 @@
+"""Question -> ranked passages: dense (Chroma) and BM25 (lexical.py), fused by reciprocal rank.
+
+Only passages of committed reports whose hash matches the registry are returned, so a half-finished
+ingest never shows up in answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .embeddings import Embedder
+from .errors import BadQuestion, EmptyIndex, UnknownReport
+from .lexical import LexicalIndex, terms
+from .store import ReportRecord, Store, _date_ord
+from .types import Passage, ScoredPassage
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some reports and/or a publication-date range (reports without a
+    date are excluded once a date bound is set)."""
+
+    report_ids: Collection[str] | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+    def allows(self, rec: ReportRecord) -> bool:
+        if self.report_ids is not None and rec.id not in self.report_ids:
+            return False
+        if self.published_from or self.published_to:
+            if rec.published is None:
+                return False
+            if self.published_from and rec.published < self.published_from:
+                return False
+            if self.published_to and rec.published > self.published_to:
+                return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return bool(self.report_ids is not None or self.published_from or self.published_to)
+
+
+class Retriever:
+    """Hybrid retrieval over one store; the lexical index is synced lazily with the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder | None,
+        lexical: LexicalIndex | None = None,
+        candidates: int = 40,
+        rrf_k: int = 60,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical or LexicalIndex()
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def sync(self) -> dict[str, ReportRecord]:
+        """Bring the lexical index in step with the store (a no-op when nothing changed)."""
+        records = self.store.records()
+        self.lexical.sync({r.id: r.hash for r in records.values()}, self.store.passages_of)
+        return records
+
+    def retrieve(
+        self, question: str, top_k: int, filters: Filters | None = None
+    ) -> list[ScoredPassage]:
+        """The top_k passages for a question, best first."""
+        if not question.strip():
+            raise BadQuestion("the question is empty")
+        records = self.sync()
+        if not records:
+            raise EmptyIndex("no reports are ingested yet: run `assistant ingest` first")
+        filters = filters or Filters()
+        unknown = sorted(set(filters.report_ids or ()) - set(records))
+        if unknown:
+            raise UnknownReport(f"no report with id '{unknown[0]}' (see `assistant reports`)")
+        allowed = {rid for rid, rec in records.items() if filters.allows(rec)}
+        if not allowed:
+            return []
+
+        lexical = self.lexical.search(
+            question,
+            self.candidates,
+            (lambda p: p.report_id in allowed) if filters.active else None,
+        )
+        dense: list[tuple[Passage, float]] = []
+        if self.embedder is not None:
+            vec = self.embedder.embed_query(question)
+            hits = self.store.dense_query(vec, self.candidates, _where(filters))
+            dense = [
+                (p, sim)
+                for p, h, sim in hits
+                if p.report_id in allowed and records[p.report_id].hash == h
+            ]
+        if not dense and not terms(question):
+            raise BadQuestion("the question has no searchable words")
+        return self._fuse(dense, lexical, records, top_k)
+
+    def _fuse(
+        self,
+        dense: list[tuple[Passage, float]],
+        lexical: list[tuple[Passage, float]],
+        records: dict[str, ReportRecord],
+        top_k: int,
+    ) -> list[ScoredPassage]:
+        fused: dict[str, float] = {}
+        by_id: dict[str, Passage] = {}
+        dense_sim = {p.id: s for p, s in dense}
+        lex_score = {p.id: s for p, s in lexical}
+        for ranked in (dense, lexical):
+            for rank, (p, _) in enumerate(ranked):
+                fused[p.id] = fused.get(p.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+                by_id[p.id] = p
+        best = sorted(fused, key=lambda pid: (-fused[pid], pid))[:top_k]
+        out = []
+        for pid in best:
+            p = by_id[pid]
+            rec = records[p.report_id]
+            out.append(
+                ScoredPassage(
+                    passage=p,
+                    score=fused[pid],
+                    title=rec.title,
+                    published=rec.published,
+                    source=rec.source,
+                    dense=dense_sim.get(pid),
+                    lexical=lex_score.get(pid),
+                )
+            )
+        return out
+
+
+def _where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if filters.report_ids is not None:
+        clauses.append({"report_id": {"$in": sorted(filters.report_ids)}})
+    if filters.published_from:
+        clauses.append({"published": {"$gte": _date_ord(filters.published_from)}})
+    if filters.published_to:
+        clauses.append({"published": {"$lte": _date_ord(filters.published_to)}})
+    if filters.published_from or filters.published_to:
+        clauses.append({"published": {"$gt": 0}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,201 @@
+"""Scoring one answer against its question's gold, and aggregating records into suite metrics.
+
+Every number comes from the pure functions of metrics.py (definitions there and in
+evals/README.md); an optional LLM judge adds `groundedness_llm`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import metrics as m
+from .errors import BadSuite
+from .judge import GroundednessJudge
+from .suites import Question, Suite
+from .types import Answer
+
+LEXICAL_METHOD = (
+    f"lexical proxy: a sentence is supported when >= {m.SUPPORT_RATIO:.0%} of its content words "
+    "occur in the quotes it cites"
+)
+
+
+@dataclass
+class QuestionRecord:
+    """Everything measured on one question; `failures` says in words what went wrong."""
+
+    id: str
+    question: str
+    turns: list[str]
+    tags: list[str]
+    unanswerable: bool
+    answer: str = ""
+    abstained: bool = False
+    backend: str = ""
+    latency: float = 0.0
+    error: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def score_question(
+    q: Question,
+    answer: Answer,
+    *,
+    latency: float,
+    report_text: Callable[[str], str | None],
+    evidence: Sequence[Sequence[m.Span]],
+    k: int,
+    judge: GroundednessJudge | None = None,
+) -> QuestionRecord:
+    """Score one answer against its question's gold (definitions in metrics.py)."""
+    rec = QuestionRecord(
+        q.id, q.question, list(q.turns), list(q.tags), q.unanswerable, answer.text,
+        answer.abstained, answer.backend, latency, timings=dict(answer.timings),
+    )  # fmt: skip
+    retrieved = [(p.passage.report_id, p.passage.start, p.passage.end) for p in answer.considered]
+    relevant = m.relevant_flags(retrieved, evidence, q.reports)
+    rec.retrieved = [
+        {"report": s[0], "start": s[1], "end": s[2], "score": p.score, "relevant": r}
+        for s, p, r in zip(retrieved, answer.considered, relevant, strict=True)
+    ]
+    if q.has_gold:
+        rec.scores.update(
+            {"hit@1": m.hit_at_k(relevant, 1), "hit@k": m.hit_at_k(relevant, k)}
+            | {"rr": m.reciprocal_rank(relevant)}
+        )
+        if not any(relevant[:k]):
+            rec.failures.append(f"gold not retrieved in the top {k}")
+    cited: list[m.Span] = []
+    for c in answer.citations:
+        span = (c.report_id, c.start, c.end)
+        cited.append(span)
+        valid = m.citation_valid(c.quote, c.start, c.end, report_text(c.report_id))
+        gold = None
+        if not q.unanswerable:
+            gold = m.citation_supports_gold(span, c.quote, evidence, q.reports, q.facts)
+        rec.citations.append(
+            {"marker": c.marker, "report": c.report_id, "start": c.start, "end": c.end}
+            | {"quote": c.quote, "valid": valid, "supports_gold": gold}
+        )
+        if not valid:
+            rec.failures.append(f"invalid citation [{c.marker}] ({c.report_id} {c.start}-{c.end})")
+    said = "" if answer.abstained else answer.text
+    if q.unanswerable:
+        if not answer.abstained:
+            rec.failures.append("answered an unanswerable question")
+    else:
+        if answer.abstained:
+            rec.failures.append("abstained on an answerable question")
+        rec.scores["fact_recall"] = m.fact_recall(said, q.facts)
+        rec.failures += [f"missing fact: {' | '.join(alts)}" for alts in q.facts if not m.fact_found(said, alts)]
+        rec.scores["evidence_recall"] = m.evidence_recall(evidence, cited)
+        for alts, spans in zip(q.evidence, evidence, strict=True):
+            if not m.evidence_covered(spans, cited):
+                rec.failures.append(f"gold evidence not cited: {_short(alts[0])}")
+        rec.scores["answer_contains"] = m.answer_contains(said, q.answers)
+        if rec.scores["answer_contains"] == 0.0 and not answer.abstained:
+            rec.failures.append("no gold answer in the answer")
+        best = m.best_sentence_scores(m.strip_markers(said), q.answers)
+        if best is not None:
+            rec.scores["best_sentence_em"], rec.scores["best_sentence_f1"] = best
+    if not answer.abstained:
+        quotes = {c.marker: c.quote for c in answer.citations}
+        supported, judged = m.groundedness_counts(answer.text, quotes)
+        rec.counts |= {"grounded": supported, "judged": judged}
+        rec.scores["groundedness"] = m.ratio(supported, judged)
+        if supported < judged:
+            rec.failures.append(f"{judged - supported} of {judged} sentences not supported by their quotes")
+        if judge is not None:
+            verdicts = judge.judge(m.grounding_claims(answer.text, quotes))
+            if verdicts is not None:
+                rec.counts |= {"llm_grounded": sum(verdicts), "llm_judged": len(verdicts)}
+                rec.scores["groundedness_llm"] = m.ratio(sum(verdicts), len(verdicts))
+    return rec
+
+
+def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
+    """Suite metrics from question records (each metric's definition: metrics.py, evals/README.md)."""
+    ok = [r for r in records if r.error is None]
+    answerable = [r for r in ok if not r.unanswerable]
+    citations = [c for r in ok for c in r.citations]
+    gold_flags = [c["supports_gold"] for r in answerable for c in r.citations if c["supports_gold"] is not None]
+
+    def avg(key: str) -> float | None:
+        return m.mean(r.scores.get(key) for r in answerable)
+
+    def total(key: str) -> int:
+        return sum(r.counts.get(key, 0) for r in ok)
+
+    latencies = [r.latency for r in ok]
+    return {
+        "pass_rate": m.ratio(sum(r.passed for r in records), len(records)),
+        "hit@1": avg("hit@1"),
+        "hit@k": avg("hit@k"),
+        "mrr": avg("rr"),
+        "citation_validity": m.ratio(sum(c["valid"] for c in citations), len(citations)),
+        "evidence_recall": avg("evidence_recall"),
+        "citation_precision": m.ratio(sum(gold_flags), len(gold_flags)),
+        "fact_recall": avg("fact_recall"),
+        "answer_contains": avg("answer_contains"),
+        "best_sentence_em": avg("best_sentence_em"),
+        "best_sentence_f1": avg("best_sentence_f1"),
+        **m.abstention_scores([r.unanswerable for r in ok], [r.abstained for r in ok]),
+        "groundedness": m.ratio(total("grounded"), total("judged")),
+        "groundedness_llm": m.ratio(total("llm_grounded"), total("llm_judged")),
+        "latency_p50": m.percentile(latencies, 50),
+        "latency_p95": m.percentile(latencies, 95),
+    }
+
+
+def resolve_evidence(
+    suite: Suite, report_ids: Sequence[str], report_text: Callable[[str], str | None]
+) -> dict[str, list[list[m.Span]]]:
+    """Locate every gold evidence text in the stored reports; BadSuite names what is missing."""
+    known = set(report_ids)
+    out: dict[str, list[list[m.Span]]] = {}
+    for q in suite.questions:
+        missing = [r for r in q.reports if r not in known]
+        if missing:
+            raise BadSuite(f"{suite.path}: question {q.id!r}: unknown report {missing[0]!r}")
+        items: list[list[m.Span]] = []
+        for alts in q.evidence:
+            spans = [
+                (rid, s, e)
+                for rid in (q.reports or report_ids)
+                for alt in alts
+                for s, e in m.locate(alt, report_text(rid) or "")
+            ]
+            if not spans:
+                where = "its gold reports" if q.reports else "any report"
+                raise BadSuite(f"{suite.path}: question {q.id!r}: evidence {_short(alts[0])} is not in {where}")
+            items.append(spans)
+        out[q.id] = items
+    return out
+
+
+def _counts(records: Sequence[QuestionRecord]) -> dict[str, int]:
+    return {
+        "questions": len(records),
+        "answerable": sum(not r.unanswerable for r in records),
+        "unanswerable": sum(r.unanswerable for r in records),
+        "passed": sum(r.passed for r in records),
+        "abstained": sum(r.abstained for r in records),
+        "citations": sum(len(r.citations) for r in records),
+        "errors": sum(r.error is not None for r in records),
+    }
+
+
+def _short(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")

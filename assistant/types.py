@@ -1,0 +1,164 @@
+"""The nouns that flow between parts: reports, passages, citations, answers, chat turns.
+
+All offsets are character offsets into `Report.text`, the normalised text every quote indexes into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report. `id` is its path relative to the corpus root, stable across machines."""
+
+    id: str
+    title: str
+    text: str
+    hash: str
+    published: date | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence-aligned chunk of one report: `text == report.text[start:end]`.
+
+    `sentences` holds the (start, end) report offsets of the sentences inside it, so answerers can
+    quote a single sentence without re-splitting; `section` is the heading above the passage.
+    """
+
+    id: str
+    report_id: str
+    start: int
+    end: int
+    text: str
+    section: str = ""
+    sentences: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A retrieved passage with its fused rank score and the report metadata needed to cite it."""
+
+    passage: Passage
+    score: float
+    title: str
+    published: date | None = None
+    source: str | None = None
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified span of a report: `quote == report.text[start:end]`, checked before it is shown.
+
+    `marker` is the number n of the `[n]` marker in the answer text.
+    """
+
+    marker: int
+    report_id: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    published: date | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says.
+
+    `text` carries `[n]` markers that refer to `citations`; `abstained` is true when the reports
+    do not answer the question (then `text` says so and `citations` is empty); `considered` are
+    the passages the answer was drawn from (shown when the answer abstains); `dropped_markers`
+    counts markers that resolved to nothing and were removed; `timings` are seconds per stage;
+    `query` is the standalone question retrieval used (a follow-up rewritten with the history).
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    backend: str
+    considered: tuple[ScoredPassage, ...] = ()
+    dropped_markers: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    query: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON contract of `assistant ask --json` (DESIGN.md)."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "backend": self.backend,
+            "citations": [
+                {
+                    "marker": c.marker,
+                    "report": c.report_id,
+                    "title": c.title,
+                    "start": c.start,
+                    "end": c.end,
+                    "quote": c.quote,
+                }
+                for c in self.citations
+            ],
+        }
+
+    def to_markdown(self) -> str:
+        """The answer with its citations as a Markdown block, for copying."""
+        lines = [self.text, ""]
+        for c in self.citations:
+            quote = " ".join(c.quote.split())
+            lines.append(
+                f'[{c.marker}] {c.title} ({c.report_id}, chars {c.start}-{c.end}): "{quote}"'
+            )
+        return "\n".join(lines).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a chat: the user's question and the answer given."""
+
+    question: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """A stored report as listed to users: what `assistant reports` and the UI's list show."""
+
+    id: str
+    title: str
+    passages: int
+    hash: str
+    published: date | None = None
+    source: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did, by report id; `failed` pairs a file name with the reason."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    passages_embedded: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """False when any file failed: the CLI exits non-zero then."""
+        return not self.failed
+
+    def line(self) -> str:
+        """One-line summary for terminals and the UI."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"removed {len(self.removed)}, failed {len(self.failed)}"
+        )
