@@ -140,12 +140,14 @@ class Assistant:
             for rid in sorted(set(records) - seen):
                 self.store.remove_report(rid)
                 summary.removed.append(rid)
-            for rid in self.store.orphan_report_ids():
-                self.store.delete_report_passages(rid)
+            self.store.sweep()
         return summary
 
     def _store_report(self, report: Report) -> int:
-        """Embed, write, drop stale passages, then commit: the registry commit is the last step."""
+        """Embed and write the new passages, commit the report, then drop its old passages.
+
+        Until the commit, readers keep seeing the old version (retrieval checks each passage's
+        report hash against the registry); a run killed anywhere loses nothing."""
         import numpy as np
 
         passages = split_passages(report, self.settings.chunk_chars)
@@ -166,8 +168,8 @@ class Assistant:
             )
         if passages:
             self.store.upsert_passages(report, passages, vectors)
-        self.store.prune_passages(report.id, {p.id for p in passages})
         self.store.commit_report(report, len(passages))
+        self.store.prune_passages(report.id, {p.id for p in passages})
         return len(passages)
 
     def reports(self) -> list[ReportInfo]:

@@ -15,11 +15,17 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from assistant.errors import UnreadableReport
-from assistant.sentences import TERMINALS, Segment, split_sentences
+from assistant.sentences import (
+    Segment,
+    header_metadata,
+    leading_title,
+    parse_date,
+    split_sentences,
+)
 from assistant.types import Passage, Report
 
 __all__ = [
@@ -33,28 +39,14 @@ __all__ = [
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
 ENCODING_REASON = "not valid UTF-8 text (tried utf-8, utf-16 with BOM, cp1252)"
-_BINARY_MAGIC = (
-    b"%PDF-",
-    b"PK\x03\x04",
-    b"\x89PNG",
-    b"\xff\xd8\xff",
-    b"GIF8",
-    b"\x1f\x8b",
-    b"\x7fELF",
-)
+_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _HTML_DROP = ["script", "style", "nav", "noscript", "template", "svg", "iframe", "form", "aside"]
-_HTML_BLOCKS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dt dd blockquote pre section article header footer main "
-    "figcaption caption table tr td th address hr".split()
-)
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y",
-    "%d %B, %Y", "%A, %d %B %Y", "%A, %B %d, %Y", "%A %d %B %Y", "%Y/%m/%d",
-)  # fmt: skip
-_LABEL = re.compile(r"(source|published|date|dated|updated|posted)\s*:\s*(.+)", re.I)
-_BYLINE = re.compile(r"By\s+([A-Z][^.!?]{0,58})")
-_DATELINE = re.compile(r"(.{2,60}?)\s+[-–—]\s+\S")
+_HTML_BLOCKS = frozenset((
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dt", "dd", "blockquote",
+    "pre", "section", "article", "header", "footer", "main", "figcaption", "caption", "table",
+    "tr", "td", "th", "address", "hr",
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ def discover(paths: Sequence[Path], default_root: Path) -> list[tuple[Path, str]
     themselves. A file argument with an unsupported suffix is kept so `read_report` explains why.
     """
     root = default_root.resolve()
-    found: dict[Path, str] = {}
+    found: dict[Path, tuple[Path, str]] = {}  # by resolved path: a file named twice is read once
     for arg in paths:
         if not arg.exists():
             raise UnreadableReport(str(arg), "no such file or directory")
@@ -84,12 +76,13 @@ def discover(paths: Sequence[Path], default_root: Path) -> list[tuple[Path, str]
             if base.is_relative_to(root):
                 base = root
             for file in _walk(arg):
-                found.setdefault(file, file.resolve().relative_to(base).as_posix())
+                real = file.resolve()
+                found.setdefault(real, (file, real.relative_to(base).as_posix()))
         else:
             real = arg.resolve()
             rid = real.relative_to(root).as_posix() if real.is_relative_to(root) else arg.name
-            found.setdefault(arg, rid)
-    return list(found.items())
+            found.setdefault(real, (arg, rid))
+    return list(found.values())
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -126,10 +119,10 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
     if not text.strip():
         reason = "empty file" if suffix in (".txt", ".md") else "no text after extraction"
         raise UnreadableReport(report_id, reason)
-    published, source = _header_metadata(text)
+    published, source = header_metadata(text)
     return Report(
         id=report_id,
-        title=found.title or _leading_title(text) or _title_from_name(path),
+        title=found.title or leading_title(text) or _title_from_name(path),
         text=text,
         hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         published=found.published or published,
@@ -150,14 +143,13 @@ def _tidy(text: str) -> str:
 
 def _decode(data: bytes, name: str) -> str:
     """Bytes -> str: UTF-8 (BOM stripped), UTF-16 with a BOM, else cp1252; never binary junk."""
+    encodings: tuple[str, ...] = ("utf-8", "cp1252")
     if data.startswith(b"\xef\xbb\xbf"):
         data, encodings = data[3:], ("utf-8",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings = ("utf-16",)
     elif data.startswith(_BINARY_MAGIC) or b"\x00" in data[:65536]:
         raise UnreadableReport(name, "binary file, not text")
-    else:
-        encodings = ("utf-8", "cp1252")
     for encoding in encodings:
         try:
             text = data.decode(encoding)
@@ -172,13 +164,20 @@ def _decode(data: bytes, name: str) -> str:
     raise UnreadableReport(name, ENCODING_REASON)
 
 
+def _title_from_name(path: Path) -> str:
+    """A readable title when the file states none: `aleppo-clashes.txt` -> `Aleppo clashes`."""
+    words = " ".join(re.split(r"[-_.\s]+", path.stem)).strip() or path.name
+    return words[:1].upper() + words[1:]
+
+
 def _read_text(data: bytes, name: str) -> _Extracted:
     return _Extracted(_normalise_newlines(_decode(data, name)))
 
 
 def _read_html(data: bytes, name: str) -> _Extracted:
     """Visible text as one block per paragraph/heading/list item, separated by blank lines."""
-    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(_decode(data, name), "lxml")
 
@@ -213,7 +212,7 @@ def _read_html(data: bytes, name: str) -> _Extracted:
         blocks[-1].append(re.sub(r"\s+", " ", str(node)))
     paragraphs = ("\n".join(s.strip() for s in "".join(b).split("\n")) for b in blocks)
     text = "\n\n".join(p.strip() for p in paragraphs if p.strip())
-    published = _parse_date(stamp) if stamp else None
+    published = parse_date(stamp) if stamp else None
     return _Extracted(_tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"))
 
 
@@ -257,9 +256,8 @@ def _read_docx(data: bytes, name: str) -> _Extracted:
         styled_title: str | None = None
         for item in document.iter_inner_content():
             if isinstance(item, Table):
-                for row in item.rows:
-                    cells = list(dict.fromkeys(c.text.strip() for c in row.cells))
-                    blocks.append(" | ".join(c for c in cells if c))
+                rows = (dict.fromkeys(c.text.strip() for c in row.cells) for row in item.rows)
+                blocks.append("\n".join(" | ".join(c for c in cells if c) for cells in rows))
                 continue
             blocks.append(item.text.strip())
             style = item.style.name if item.style is not None else ""
@@ -281,85 +279,10 @@ _READERS: dict[str, Callable[[bytes, str], _Extracted]] = {
 }
 
 
-def _head(text: str, lines: int = 12) -> str:
-    """The first lines of `text`: titles and header lines live there, never in the body."""
-    cut = -1
-    for _ in range(lines):
-        cut = text.find("\n", cut + 1)
-        if cut < 0:
-            return text[:4000]
-    return text[: min(cut, 4000)]
-
-
-def _leading_title(text: str) -> str | None:
-    """The title line the sentence splitter found at the top, if any."""
-    head = _head(text)
-    for seg in split_sentences(head):
-        if seg.kind == "title":
-            return " ".join(head[seg.start : seg.end].strip("*_ ").split()) or None
-    return None
-
-
-def _title_from_name(path: Path) -> str:
-    """ "aleppo-clashes-army-sdf.txt" -> "Aleppo clashes army sdf"."""
-    words = " ".join(re.split(r"[-_.\s]+", path.stem)).strip() or path.name
-    return words[:1].upper() + words[1:]
-
-
-def _parse_date(value: str) -> date | None:
-    """A strict parse of a whole date string (ISO date/time or a written-out date)."""
-    value = " ".join(value.strip().split())
-    value = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", value)
-    try:
-        return datetime.fromisoformat(value).date()
-    except ValueError:
-        pass
-    for candidate in dict.fromkeys((value, value.split(" at ")[0], value.rsplit(",", 1)[0])):
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(candidate.strip(), fmt).date()
-            except ValueError:
-                continue
-    return None
-
-
-def _header_metadata(text: str) -> tuple[date | None, str | None]:
-    """Publication date and source from the first five lines (a dateline, Source:, By, a date)."""
-    published: date | None = None
-    labelled: str | None = None
-    byline: str | None = None
-    dateline: str | None = None
-    lines = [line.strip() for line in _head(text, 8).split("\n") if line.strip()][:5]
-    for line in lines:
-        if m := _LABEL.fullmatch(line):
-            label, value = m.group(1).lower(), m.group(2).strip()
-            if label == "source":
-                labelled = labelled or value
-            else:
-                published = published or _parse_date(value)
-        elif (m := _BYLINE.fullmatch(line)) and len(line) <= 60:
-            byline = byline or m.group(1).strip()
-        elif (day := _parse_date(line)) is not None:
-            published = published or day
-        elif len(line) > 150 or line.rstrip("\"'”’»)")[-1:] in TERMINALS:
-            # The first body sentence: it may open with a dateline; dates below it are not
-            # publication dates. (Shorter lines without a full stop above it are titles.)
-            if (m := _DATELINE.match(line)) and _looks_like_place(m.group(1)):
-                dateline = m.group(1).strip(" ,")
-            break
-    return published, labelled or byline or dateline
-
-
-def _looks_like_place(prefix: str) -> bool:
-    """ "Damascus, Syria" or "ALEPPO": one to six capitalised words, nothing sentence-like."""
-    words = prefix.replace(",", " ").split()
-    return 0 < len(words) <= 6 and all(w.lstrip("(")[:1].isupper() or w.isdigit() for w in words)
-
-
 def split_passages(report: Report, chunk_chars: int) -> list[Passage]:
     """Sentence-aligned chunks of about `chunk_chars`, each tagged with the heading above it.
 
-    Headings and titles are not inside passages (they go to `Passage.section`); a report with
+    Headings and titles are not inside passages (headings go to `Passage.section`); a report with
     nothing but heading-like lines still yields passages, so it can be found and cited.
     """
     text = report.text
@@ -378,8 +301,11 @@ def split_passages(report: Report, chunk_chars: int) -> list[Passage]:
     for seg in segments:
         if seg.kind != "sentence":
             flush()
-            if seg.kind == "heading":
-                section = " ".join(text[seg.start : seg.end].split())
+            heading = " ".join(text[seg.start : seg.end].split())
+            if seg.kind == "heading" or heading != report.title:
+                section = (
+                    heading  # a first line that is not the report's stated title heads a section
+                )
         elif seg.end - seg.start > 4 * chunk_chars:
             flush()
             chunks.extend(

@@ -6,12 +6,14 @@ sentence goes on: the line ends with a comma or a function word, or the next lin
 lowercase) or *hard* (a heading, a blank line, a list item, or a line without a full stop followed
 by a capitalised line). Runs of softly joined lines are then split on terminal punctuation.
 Everything is one pass over the text with simple regexes, so a 5 MB single line stays linear.
+The header lines at the top (title, "Published:", "Source:", "By", a dateline) are read here too.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
 SegmentKind = Literal["title", "heading", "sentence"]
@@ -19,7 +21,7 @@ SegmentKind = Literal["title", "heading", "sentence"]
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A span of the text: `text[start:end]` is the sentence or heading, without outer whitespace."""
+    """A span of text: `text[start:end]` is the sentence or heading, without outer whitespace."""
 
     start: int
     end: int
@@ -33,150 +35,37 @@ _JOINER_CHARS = frozenset(",;:-–—")
 _TERMINAL_RUN = re.compile(r"[.!?؟۔…。！？]+")
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
 _BULLET = re.compile(r"(?:[-*•]|\d{1,3}[.)])[ \t]+(?=\S)")
-_RULE = re.compile(r"(?:=+|-+|\*+|_+)[ \t]*")
-_META = re.compile(r"(?:source|published|date|dated|updated|posted|author|dateline)\s*:\s*\S", re.I)
-_BYLINE = re.compile(r"By\s+[A-Z]")
+_RULE = re.compile(r"=+|-+|\*+|_+|\|[|:\- \t]+")  # rules, setext underlines, |---|
+_TABLE_ROW = re.compile(r"\||.* \| ")
 _DATE_LINE = re.compile(
     r"(?:[A-Za-z]+,?\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\.?,?|[A-Za-z]+\.?\s+\d{1,2}"
     r"(?:st|nd|rd|th)?,?)\s+\d{4}|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?"
 )
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y",
+    "%d %B, %Y", "%A, %d %B %Y", "%A, %B %d, %Y", "%A %d %B %Y", "%Y/%m/%d",
+)  # fmt: skip
+_LABEL = re.compile(r"(source|published|date|dated|updated|posted|author)\s*:\s*(\S.*)", re.I)
+_BYLINE = re.compile(r"By\s+([A-Z][^.!?]{0,58})")
+_DATELINE = re.compile(r"(.{2,60}?)\s+[-–—]\s+\S")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
-FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "by",
-        "and",
-        "or",
-        "but",
-        "nor",
-        "in",
-        "into",
-        "onto",
-        "to",
-        "that",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "with",
-        "within",
-        "without",
-        "for",
-        "from",
-        "at",
-        "on",
-        "as",
-        "its",
-        "their",
-        "his",
-        "her",
-        "our",
-        "your",
-        "my",
-        "this",
-        "these",
-        "those",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "than",
-        "between",
-        "among",
-        "amid",
-        "over",
-        "under",
-        "after",
-        "before",
-        "during",
-        "against",
-        "about",
-        "via",
-        "while",
-        "where",
-        "when",
-        "if",
-        "upon",
-        "toward",
-        "towards",
-        "across",
-        "through",
-        "per",
-        "including",
-        "such",
-    ]
-)
-ABBREVIATIONS = frozenset(
-    [
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Mme",
-        "Mlle",
-        "Dr",
-        "Prof",
-        "Gen",
-        "Col",
-        "Lt",
-        "Sgt",
-        "Capt",
-        "Maj",
-        "Adm",
-        "Brig",
-        "Cmdr",
-        "Gov",
-        "Sen",
-        "Rep",
-        "Pres",
-        "Amb",
-        "St",
-        "Mt",
-        "Ft",
-        "Jr",
-        "Sr",
-        "Rev",
-        "Hon",
-        "Inc",
-        "Ltd",
-        "Co",
-        "Corp",
-        "Bros",
-        "No",
-        "no",
-        "Nos",
-        "vs",
-        "etc",
-        "al",
-        "approx",
-        "Fig",
-        "fig",
-        "cf",
-        "Dept",
-        "Ave",
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-    ]
-)
+FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "of", "by", "and", "or", "but", "nor", "in", "into", "onto", "to", "that",
+    "which", "who", "whom", "whose", "with", "within", "without", "for", "from", "at", "on", "as",
+    "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "is", "are",
+    "was", "were", "be", "been", "being", "has", "have", "had", "than", "between", "among",
+    "amid", "over", "under", "after", "before", "during", "against", "about", "via", "while",
+    "where", "when", "if", "upon", "toward", "towards", "across", "through", "per", "including",
+    "such",
+))  # fmt: skip
+ABBREVIATIONS = frozenset((
+    "Mr", "Mrs", "Ms", "Mme", "Mlle", "Dr", "Prof", "Gen", "Col", "Lt", "Sgt", "Capt", "Maj",
+    "Adm", "Brig", "Cmdr", "Gov", "Sen", "Rep", "Pres", "Amb", "St", "Mt", "Ft", "Jr", "Sr", "Rev",
+    "Hon", "Inc", "Ltd", "Co", "Corp", "Bros", "No", "no", "Nos", "vs", "etc", "al", "approx",
+    "Fig", "fig", "cf", "Dept", "Ave", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+    "Sept", "Oct", "Nov", "Dec",
+))  # fmt: skip
 _HEADING_WORDS, _HEADING_CHARS = 8, 70
 _TITLE_WORDS, _TITLE_CHARS = 16, 150
 _META_LINES = 5  # header lines (Source:, By, Published:) are looked for this far down only
@@ -188,7 +77,7 @@ class _Line:
 
     start: int
     end: int
-    marker: str  # "", "#" (markdown heading), "-" (list item), "=" (rule / setext underline)
+    marker: str  # "", "#" (markdown heading), "-" (list item, table row), "=" (rule, underline)
 
 
 def _lines(text: str) -> list[_Line | None]:
@@ -214,6 +103,8 @@ def _lines(text: str) -> list[_Line | None]:
             out.append(_Line(s, e, "="))
         elif m := _BULLET.match(text, s, e):
             out.append(_Line(m.end(), e, "-"))
+        elif _TABLE_ROW.match(text, s, e):
+            out.append(_Line(s, e, "-"))  # a table row is an item of its own, never a heading
         else:
             out.append(_Line(s, e, ""))
         if nl < 0:
@@ -260,10 +151,9 @@ def _shape(text: str, ln: _Line, max_words: int, max_chars: int) -> bool:
 
 def _is_meta(text: str, ln: _Line) -> bool:
     """A header line such as "Source: OCHA", "By Jane Doe" or "Published: 1 December 2024"."""
-    if _META.match(text, ln.start, ln.end) or _DATE_LINE.fullmatch(text, ln.start, ln.end):
-        return True
-    short = ln.end - ln.start <= 60 and not _ends_terminal(text, ln)
-    return short and bool(_BYLINE.match(text, ln.start, ln.end))
+    if ln.end - ln.start > 150:
+        return False
+    return any(p.fullmatch(text, ln.start, ln.end) for p in (_LABEL, _DATE_LINE, _BYLINE))
 
 
 def _collapse(text: str, ln: _Line) -> str:
@@ -327,10 +217,10 @@ def split_sentences(text: str) -> list[Segment]:
         # A line without a full stop goes on into the next one when it ends mid-phrase or the
         # next line starts in lowercase; otherwise the next (capitalised) line starts afresh.
         # Lines ending in terminal punctuation stay joined: the run splitter decides there.
-        if next_class and not prev_terminal and not _ends_joiner(text, ln):
-            if next_class not in ("lower", "digit"):
-                flush()
-                prev_terminal = True
+        hard = next_class not in ("", "lower", "digit") and not prev_terminal
+        if hard and not _ends_joiner(text, ln):
+            flush()
+            prev_terminal = True
     flush()
     return out
 
@@ -340,7 +230,7 @@ def _starts_sentence(ch: str) -> bool:
 
 
 def _is_abbreviation(text: str, dot: int, floor: int) -> bool:
-    """True when the "." at `dot` ends an abbreviation (Gen. U.S. e.g. J.) rather than a sentence."""
+    """True when the "." at `dot` ends an abbreviation (Gen. U.S. e.g. J.), not a sentence."""
     k = dot
     while k > floor and dot - k < 12 and (text[k - 1].isalpha() or text[k - 1] == "."):
         k -= 1
@@ -372,3 +262,78 @@ def _split_run(text: str, start: int, end: int, out: list[Segment]) -> None:
         pos = k
     if pos < end:
         out.append(Segment(pos, end, "sentence"))
+
+
+# Header lines: the title, publication date and source stated at the top of a report. They live
+# here, next to the splitter, because both must agree on what a title or header line looks like.
+
+
+def _head(text: str, lines: int = 12) -> str:
+    """The first lines of `text`: titles and header lines live there, never in the body."""
+    cut = -1
+    for _ in range(lines):
+        cut = text.find("\n", cut + 1)
+        if cut < 0:
+            return text[:4000]
+    return text[: min(cut, 4000)]
+
+
+def leading_title(text: str) -> str | None:
+    """The title line the sentence splitter found at the top, if any."""
+    head = _head(text)
+    for seg in split_sentences(head):
+        if seg.kind == "title":
+            return " ".join(head[seg.start : seg.end].strip("*_ ").split()) or None
+    return None
+
+
+def parse_date(value: str) -> date | None:
+    """A strict parse of a whole date string (ISO date/time or a written-out date)."""
+    value = " ".join(value.strip().split())
+    value = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", value)
+    try:
+        return datetime.fromisoformat(value).date()
+    except ValueError:
+        pass
+    for candidate in dict.fromkeys((value, value.split(" at ")[0], value.rsplit(",", 1)[0])):
+        for fmt in _DATE_FORMATS:
+            try:
+                return datetime.strptime(candidate.strip(), fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def header_metadata(text: str) -> tuple[date | None, str | None]:
+    """Publication date and source from the first five lines (a dateline, Source:, By, a date)."""
+    published: date | None = None
+    labelled: str | None = None
+    byline: str | None = None
+    dateline: str | None = None
+    lines = [line.strip() for line in _head(text, 8).split("\n") if line.strip()][:5]
+    for line in lines:
+        if m := _LABEL.fullmatch(line):
+            label, value = m.group(1).lower(), m.group(2).strip()
+            if label == "source":
+                labelled = labelled or value
+            elif label == "author":
+                byline = byline or value
+            else:
+                published = published or parse_date(value)
+        elif (m := _BYLINE.fullmatch(line)) and len(line) <= 60:
+            byline = byline or m.group(1).strip()
+        elif (day := parse_date(line)) is not None:
+            published = published or day
+        elif len(line) > 150 or line.rstrip("\"'”’»)")[-1:] in TERMINALS:
+            # The first body sentence: it may open with a dateline; dates below it are not
+            # publication dates. (Shorter lines without a full stop above it are titles.)
+            if (m := _DATELINE.match(line)) and _looks_like_place(m.group(1)):
+                dateline = m.group(1).strip(" ,")
+            break
+    return published, labelled or byline or dateline
+
+
+def _looks_like_place(prefix: str) -> bool:
+    """A place such as `Damascus, Syria` or `ALEPPO`: one to six capitalised words."""
+    words = prefix.replace(",", " ").split()
+    return 0 < len(words) <= 6 and all(w.lstrip("(")[:1].isupper() or w.isdigit() for w in words)

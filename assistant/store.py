@@ -249,24 +249,25 @@ class Store:
                 col.delete(ids=stale)
         return len(stale)
 
-    def orphan_report_ids(self) -> set[str]:
-        """Report ids that have passages but no registry entry (runs killed before their commit)."""
+    def sweep(self) -> int:
+        """Delete passages no committed report owns: runs killed before their commit, or after a
+        commit but before the old version's passages were dropped. Returns how many went."""
         col, _ = self._open()
-        seen: set[str] = set()
+        current = {rid: rec.hash for rid, rec in self.records().items()}
+        stale: list[str] = []
         offset = 0
         with self._guard():
             while True:
                 got = col.get(include=["metadatas"], limit=PAGE, offset=offset)
-                seen.update(str(m["report_id"]) for m in got["metadatas"] or [])
+                for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                    if current.get(str(meta["report_id"])) != meta["report_hash"]:
+                        stale.append(pid)
                 if len(got["ids"]) < PAGE:
                     break
                 offset += PAGE
-        return seen - set(self.records())
-
-    def delete_report_passages(self, report_id: str) -> None:
-        col, _ = self._open()
-        with self._guard():
-            col.delete(where={"report_id": report_id})
+            for i in range(0, len(stale), PAGE):
+                col.delete(ids=stale[i : i + PAGE])
+        return len(stale)
 
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
         """All passages of these reports, each with the report hash it was cut from."""

@@ -24,7 +24,7 @@ from . import ABSTAIN_TEXT, AnswerRequest, register
 _QUESTION_WORDS = frozenset(
     terms(
         "who whom whose what which when where why how many much tell "
-        "according report reports article mention mentioned give"
+        "according report reports article mention mentioned give take place happen occur"
     )
 )
 
@@ -44,6 +44,7 @@ _SYNONYM_GROUPS = [
     "close closed shut blocked",
     "capture captured seize seized control took",
     "deny denied denial rejected",
+    "call called considered described termed labelled",
 ]
 _SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in _SYNONYM_GROUPS:
@@ -67,6 +68,7 @@ _SPEAKER = re.compile(
     re.I,
 )
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
+_CONTINUES = re.compile(r"\s*(he|she|they|it|this|these|that|those|the latter)\b", re.I)
 _PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i"}
 _CONTRAST = re.compile(
     r"\b(denied|denies|deny|denying|in contrast|contrary|rejected|disputed|however|on the other hand)\b",
@@ -130,9 +132,13 @@ class ExtractiveAnswerer:
         for sp in request.passages:
             text = request.report_text(sp.passage.report_id)
             dense = _dense_norm(sp.dense)
+            previous: frozenset[str] = frozenset()
             for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
                 sent = text[s:e]
                 sterms = frozenset(terms(sent))
+                # "He considered ..." continues the sentence before it: borrow its words at half weight.
+                borrowed = previous if _CONTINUES.match(sent) else frozenset()
+                previous = sterms
                 if len(sterms) < 3:
                     continue
                 cover = 0.0
@@ -141,9 +147,11 @@ class ExtractiveAnswerer:
                         cover += w
                     elif _SYNONYMS.get(t, frozenset()) & sterms:
                         cover += 0.7 * w
+                    elif t in borrowed:
+                        cover += 0.5 * w
                 cover = cover / total if total else 0.0
-                if wants_number and _NUMBER.search(sent):
-                    cover = min(1.0, cover + 0.1)
+                if wants_number:  # "how many" is answered by a sentence with a number in it
+                    cover = min(1.0, cover + 0.1) if _NUMBER.search(sent) else 0.5 * cover
                 if wants_date and _DATE.search(sent):
                     cover = min(1.0, cover + 0.1)
                 score = cover if dense is None else 0.6 * cover + 0.4 * dense
@@ -151,7 +159,7 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
         return out
 
-    def select(self, candidates: list[Candidate]) -> tuple[list[Candidate], bool]:
+    def select(self, candidates: list[Candidate], question: str) -> tuple[list[Candidate], bool]:
         """The sentences to say (reading order) and whether they are conflicting accounts."""
         best = candidates[0]
         chosen = [best]
@@ -169,7 +177,9 @@ class ExtractiveAnswerer:
             if who and who.lower() not in by_speaker:
                 by_speaker[who.lower()] = c
         sides = list(by_speaker.values())[:3]
-        conflict = len(sides) >= 2 and any(_CONTRAST.search(c.text) for c in sides)
+        conflict = len(sides) >= 2 and (
+            bool(_WHO_QUESTION.search(question)) or any(_CONTRAST.search(c.text) for c in sides)
+        )
         if conflict:
             chosen = (
                 sides
@@ -185,7 +195,7 @@ class ExtractiveAnswerer:
             yield ABSTAIN_TEXT
             yield self._final(request, ABSTAIN_TEXT, (), True, t0)
             return
-        chosen, conflict = self.select(candidates)
+        chosen, conflict = self.select(candidates, request.question)
         parts: list[str] = []
         citations: list[Citation] = []
         if conflict:

@@ -1,0 +1,149 @@
+"""Ingesting is incremental, idempotent and never loses or duplicates what is stored, in the embedded
+store and against a real `chroma run` server alike (the `store_settings` fixture runs both)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, EmbeddingMismatch, Settings, UnknownReport
+
+from .conftest import NAYRAB_REPORT, REPO, SDF_REPORT
+
+
+def passage_count(assistant: Assistant) -> int:
+    return assistant.store.count()
+
+
+def test_reingesting_an_unchanged_corpus_embeds_nothing(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    a = make_assistant(store_settings)
+    first = a.ingest([corpus_copy])
+    assert sorted(first.added) == [SDF_REPORT, NAYRAB_REPORT][::-1] or sorted(first.added) == sorted(
+        [SDF_REPORT, NAYRAB_REPORT]
+    )
+    stored = passage_count(a)
+    again = a.ingest([corpus_copy])
+    assert again.added == [] and again.updated == []
+    assert sorted(again.unchanged) == sorted([SDF_REPORT, NAYRAB_REPORT])
+    assert again.passages_embedded == 0
+    assert passage_count(a) == stored == sum(r.passages for r in a.reports())
+
+
+def test_a_changed_file_replaces_its_passages_without_duplicates(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    a = make_assistant(store_settings)
+    a.ingest([corpus_copy])
+    before = passage_count(a)
+    path = corpus_copy / NAYRAB_REPORT
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\nA ceasefire was announced on Friday in Nayrab.\n",
+        encoding="utf-8",
+    )
+    summary = a.ingest([corpus_copy])
+    assert summary.updated == [NAYRAB_REPORT]
+    assert passage_count(a) == sum(r.passages for r in a.reports())
+    assert passage_count(a) >= before
+    answer = a.ask("When was a ceasefire announced in Nayrab?")
+    assert "ceasefire was announced on Friday" in answer.text
+    # the same text cut twice must not come back twice
+    assert len({c.quote for c in answer.citations}) == len(answer.citations)
+
+
+def test_remove_deletes_the_report_and_every_passage(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    a = make_assistant(store_settings)
+    a.ingest([corpus_copy])
+    nayrab = next(r for r in a.reports() if r.id == NAYRAB_REPORT)
+    total = passage_count(a)
+    a.remove(NAYRAB_REPORT)
+    assert [r.id for r in a.reports()] == [SDF_REPORT]
+    assert passage_count(a) == total - nayrab.passages
+    answer = a.ask("Where did Assad and his family flee to?")
+    assert all(c.report_id != NAYRAB_REPORT for c in answer.citations)
+    with pytest.raises(UnknownReport):
+        a.remove(NAYRAB_REPORT)
+
+
+def test_prune_forgets_reports_whose_files_disappeared(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    a = make_assistant(store_settings)
+    a.ingest([corpus_copy])
+    (corpus_copy / NAYRAB_REPORT).unlink()
+    kept = a.ingest([corpus_copy])
+    assert kept.removed == [] and len(a.reports()) == 2, "without --prune nothing is forgotten"
+    pruned = a.ingest([corpus_copy], prune=True)
+    assert pruned.removed == [NAYRAB_REPORT]
+    assert [r.id for r in a.reports()] == [SDF_REPORT]
+    assert passage_count(a) == a.reports()[0].passages
+
+
+def test_bad_files_are_named_and_the_rest_of_the_batch_is_ingested(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    (corpus_copy / "empty.txt").write_bytes(b"")
+    (corpus_copy / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
+    a = make_assistant(store_settings)
+    summary = a.ingest([corpus_copy])
+    failed = dict(summary.failed)
+    assert set(failed) >= {"empty.txt", "binary.txt", "broken.pdf"}
+    assert all(reason and "\n" not in reason for reason in failed.values())
+    assert sorted(summary.added) == sorted([SDF_REPORT, NAYRAB_REPORT])
+    assert not summary.ok
+
+
+def test_a_run_killed_midway_loses_nothing_already_stored(tmp_path: Path, corpus_copy: Path) -> None:
+    """A second ingest is killed after it wrote new passages but before it committed them."""
+    data = tmp_path / "data"
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CORPUS_DIR": str(corpus_copy)}
+    run = [sys.executable, "-m", "assistant"]
+    subprocess.run([*run, "ingest"], env=env, check=True, capture_output=True)
+    path = corpus_copy / SDF_REPORT
+    path.write_text(path.read_text(encoding="utf-8").replace("two people", "three people"), encoding="utf-8")
+    killer = textwrap.dedent(
+        """
+        import os, sys
+        from assistant import Assistant, Settings
+        from assistant.store import Store
+        def die(self, report, passages):  # the process dies right before the commit
+            os._exit(9)
+        Store.commit_report = die
+        Assistant(Settings()).ingest()
+        """
+    )
+    died = subprocess.run([sys.executable, "-c", killer], env=env, capture_output=True, cwd=REPO)
+    assert died.returncode == 9
+    ask = subprocess.run(
+        [*run, "ask", "How many people were killed in the shelling?", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    assert '"two people were killed' in ask.stdout or "two people were killed" in ask.stdout
+    assert "three people" not in ask.stdout
+    again = subprocess.run([*run, "ingest"], env=env, capture_output=True, text=True, check=True)
+    assert "updated 1" in again.stdout
+    a = Assistant(Settings(data_dir=data, corpus_dir=corpus_copy))
+    assert a.store.count() == sum(r.passages for r in a.reports())
+    assert "three people were killed" in a.ask("How many people were killed in the shelling?").text
+
+
+def test_mixing_embedding_models_is_refused_with_how_to_rebuild(
+    tmp_path: Path, make_assistant, corpus_copy: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy)
+    make_assistant(settings).ingest([corpus_copy])
+    lexical_only = Assistant(settings, embedder=None)
+    with pytest.raises(EmbeddingMismatch, match="--rebuild"):
+        lexical_only.reports()
+    rebuilt = lexical_only.ingest([corpus_copy], rebuild=True)
+    assert len(rebuilt.added) == 2
+    assert "two people were killed" in lexical_only.ask("How many people were killed in the shelling?").text
