@@ -52,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
 
     rm = sub.add_parser("remove", help="delete a report and all its passages")
     rm.add_argument("report_id")
+
+    ev = sub.add_parser("eval", help="run eval suites and report metrics (exit 1 below thresholds)")
+    ev.add_argument(
+        "suites", nargs="+", help="suite files, or squad_v2_dev / multihop_rag / rgb_en_fact"
+    )
+    ev.add_argument("--out", type=Path, default=None, help="folder for result.json + report.html")
+    ev.add_argument("--baseline", type=Path, default=None, help="an earlier result.json")
+    ev.add_argument("--backend", choices=["extractive", "openai"], default=None)
+    ev.add_argument("--limit", type=int, default=None, help="at most N questions per suite")
+    ev.add_argument("--data", type=Path, default=None, help="folder of benchmark data")
+
+    ui = sub.add_parser(
+        "ui", help="start the chat UI (ingests the sample corpus when the store is empty)"
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    ui.add_argument("--port", type=int, default=7860, help="port to listen on")
     return p
 
 
@@ -228,10 +244,27 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import eval_main
+
+    return eval_main(
+        args.suites, args.out, args.baseline, args.backend, args.limit, args.data, settings
+    )
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
+    from .ui import launch
+
+    launch(_assistant(settings), args.host, args.port)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "chat": cmd_chat,
     "reports": cmd_reports,
     "remove": cmd_remove,
+    "eval": cmd_eval,
+    "ui": cmd_ui,
 }

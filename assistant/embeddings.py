@@ -91,13 +91,15 @@ class OpenAICompatibleEmbedding(BaseEmbedding):
             raise BackendUnavailable(f"embedding server failed: {exc.__class__.__name__}") from exc
         mat = np.asarray([d.embedding for d in resp.data], dtype=np.float32)
         norms = np.linalg.norm(mat, axis=1, keepdims=True)
-        return mat / np.maximum(norms, 1e-12)
+        out: np.ndarray = mat / np.maximum(norms, 1e-12)
+        return out
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(list(texts))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([text])[0]
+        row: np.ndarray = self._embed([text])[0]
+        return row
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return [float(x) for x in self.embed_query(query)]

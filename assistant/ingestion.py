@@ -72,12 +72,11 @@ def discover(paths: Sequence[Path], default_root: Path) -> list[tuple[Path, str]
         if not arg.exists():
             raise UnreadableReport(str(arg), "no such file or directory")
         if arg.is_dir():
-            base = arg.resolve()
-            if base.is_relative_to(root):
-                base = root
+            folder = arg.resolve()
+            prefix = folder.relative_to(root) if folder.is_relative_to(root) else Path()
             for file in _walk(arg):
-                real = file.resolve()
-                found.setdefault(real, (file, real.relative_to(base).as_posix()))
+                rid = (prefix / file.relative_to(arg)).as_posix()
+                found.setdefault(file.resolve(), (file, rid))
         else:
             real = arg.resolve()
             rid = real.relative_to(root).as_posix() if real.is_relative_to(root) else arg.name
@@ -96,7 +95,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
-    """Read one file into a `Report`; `max_bytes` is the size limit (MB = 1,000,000 bytes)."""
+    """Read one file into a `Report`; `max_bytes` is the size limit (shown in MB of 1024*1024)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableReport(report_id, f"unsupported format {suffix or '(no extension)'}")
@@ -104,7 +103,7 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
         if path.is_dir():
             raise UnreadableReport(report_id, "is a directory")
         if path.stat().st_size > max_bytes:
-            raise UnreadableReport(report_id, f"file is larger than {max_bytes / 1e6:.1f} MB")
+            raise UnreadableReport(report_id, f"file is larger than {max_bytes / 1048576:.1f} MB")
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise UnreadableReport(report_id, "no such file or directory") from exc
@@ -242,10 +241,10 @@ def _read_pdf(data: bytes, name: str) -> _Extracted:
 
 
 def _read_docx(data: bytes, name: str) -> _Extracted:
-    """Paragraphs and table rows, in document order, separated by blank lines.
+    """Paragraphs and tables (a row per line, cells joined by " | ") in document order.
 
-    Blank lines (not single newlines) because a docx paragraph is a real paragraph: the sentence
-    splitter must never glue two of them together as it does with hard-wrapped lines.
+    Paragraphs are separated by blank lines, not single newlines: a docx paragraph is a real
+    paragraph, and the sentence splitter must never glue two together as it does hard wraps.
     """
     import docx
     from docx.table import Table

@@ -95,10 +95,14 @@ def _lines(text: str) -> list[_Line | None]:
         if s == e:
             out.append(None)
         elif m := _MD_HEADING.match(text, s, e):
-            e2 = e
-            while e2 > m.end() and text[e2 - 1] in "# \t":
+            e2 = e  # drop an optional closing run of #s ("## Title ##"), not the # of "C#"
+            while e2 > m.end() and text[e2 - 1] == "#":
                 e2 -= 1
-            out.append(_Line(m.end(), e2 if e2 > m.end() else e, "#"))
+            if e2 < e and e2 > m.end() and text[e2 - 1] in " \t":
+                e = e2 - 1
+                while text[e - 1] in " \t":
+                    e -= 1
+            out.append(_Line(m.end(), e, "#"))
         elif _RULE.fullmatch(text, s, e) and e - s >= 3:
             out.append(_Line(s, e, "="))
         elif m := _BULLET.match(text, s, e):
@@ -191,7 +195,8 @@ def split_sentences(text: str) -> list[Segment]:
         content_lines += 1
         next_class = _first_char_class(text, nxt) if nxt is not None and nxt.marker == "" else ""
         kind: SegmentKind | None = None
-        if ln.marker == "#" or (ln.marker == "" and nxt is not None and nxt.marker == "="):
+        setext = nxt is not None and nxt.marker == "=" and text[nxt.start] in "=-"
+        if ln.marker == "#" or (setext and ln.marker == "" and not _ends_terminal(text, ln)):
             kind = "heading"  # markdown `# heading` or a setext heading underlined by ===/---
         elif ln.marker == "" and fresh and next_class != "lower":
             if (content_lines == 2 and title_key == _collapse(text, ln)) or (

@@ -26,26 +26,56 @@ def quotes(answer: Answer) -> str:
 # question, words the cited quotes must contain (all of them), report the first citation comes from
 ANSWERABLE = [
     ("How many people were killed in the shelling?", ["two people were killed"], SDF_REPORT),
-    ("How many people were injured by the shelling of residential neighborhoods?", ["eight others were injured"], SDF_REPORT),
+    (
+        "How many people were injured by the shelling of residential neighborhoods?",
+        ["eight others were injured"],
+        SDF_REPORT,
+    ),
     ("Which road was closed?", ["Gaziantep-Aleppo road was closed"], SDF_REPORT),
-    ("Near which roundabouts did the qasad target Internal Security Forces?", ["Shihane", "Lairamoun"], SDF_REPORT),
-    ("What did SANA say the SDF targeted?", ["SANA said that the qasad forces targeted"], SDF_REPORT),
-    ("How many civilians were injured in the attack on the Internal Security Forces points?", ["injury of 4 civilians"], SDF_REPORT),
+    (
+        "Near which roundabouts did the qasad target Internal Security Forces?",
+        ["Shihane", "Lairamoun"],
+        SDF_REPORT,
+    ),
+    (
+        "What did SANA say the SDF targeted?",
+        ["SANA said that the qasad forces targeted"],
+        SDF_REPORT,
+    ),
+    (
+        "How many civilians were injured in the attack on the Internal Security Forces points?",
+        ["injury of 4 civilians"],
+        SDF_REPORT,
+    ),
     ("What did the snipers target?", ["snipers belonging to the qasad targeted"], SDF_REPORT),
     ("Who is Raed al-Saleh?", ["Emergency Minister Raed al-Saleh"], SDF_REPORT),
-    ("What did the Emergency Minister call the targeting of civil defense personnel?", ["serious crime"], SDF_REPORT),
+    (
+        "What did the Emergency Minister call the targeting of civil defense personnel?",
+        ["serious crime"],
+        SDF_REPORT,
+    ),
     ("What agreement did the foreign minister mention?", ["March 10 agreement"], SDF_REPORT),
     ("Who did the Syrian Democratic Forces clash with in Aleppo?", ["Syrian army"], SDF_REPORT),
     ("In which neighborhoods did the clashes take place?", ["Sheikh Maqsoud"], SDF_REPORT),
-    ("Where did the skirmishes take place according to Al Ekhbariya?", ["Nayrab refugee camp"], NAYRAB_REPORT),
+    (
+        "Where did the skirmishes take place according to Al Ekhbariya?",
+        ["Nayrab refugee camp"],
+        NAYRAB_REPORT,
+    ),
     ("Where did Assad and his family flee to?", ["refuge in Russia"], NAYRAB_REPORT),
     ("When did the opposition groups capture Damascus?", ["December 8th"], NAYRAB_REPORT),
     ("Which city did the Kurdish Syrian Democratic Forces seize?", ["Deir ez-Zor"], NAYRAB_REPORT),
-    ("When did the major offensive by opposition armed groups begin?", ["November 28th"], NAYRAB_REPORT),
+    (
+        "When did the major offensive by opposition armed groups begin?",
+        ["November 28th"],
+        NAYRAB_REPORT,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("question", "needles", "report"), ANSWERABLE, ids=[q for q, _, _ in ANSWERABLE])
+@pytest.mark.parametrize(
+    ("question", "needles", "report"), ANSWERABLE, ids=[q for q, _, _ in ANSWERABLE]
+)
 def test_answers_cite_the_sentence_that_answers(
     sample: Assistant, question: str, needles: list[str], report: str
 ) -> None:
@@ -77,9 +107,7 @@ def test_who_started_the_clashes_shows_both_accounts_with_who_said_them(sample: 
     assert "Ministry of Defense denied" in text
 
 
-@pytest.mark.parametrize(
-    "alias", ["qasad", "QASAD", "SDF", "Syrian Democratic Forces"]
-)
+@pytest.mark.parametrize("alias", ["qasad", "QASAD", "SDF", "Syrian Democratic Forces"])
 def test_aliases_of_the_sdf_find_the_same_accusation(sample: Assistant, alias: str) -> None:
     answer = sample.ask(f"Whom did the {alias} hold responsible for the clashes?")
     assert not answer.abstained

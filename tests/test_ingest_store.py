@@ -25,9 +25,9 @@ def test_reingesting_an_unchanged_corpus_embeds_nothing(
 ) -> None:
     a = make_assistant(store_settings)
     first = a.ingest([corpus_copy])
-    assert sorted(first.added) == [SDF_REPORT, NAYRAB_REPORT][::-1] or sorted(first.added) == sorted(
-        [SDF_REPORT, NAYRAB_REPORT]
-    )
+    assert sorted(first.added) == [SDF_REPORT, NAYRAB_REPORT][::-1] or sorted(
+        first.added
+    ) == sorted([SDF_REPORT, NAYRAB_REPORT])
     stored = passage_count(a)
     again = a.ingest([corpus_copy])
     assert again.added == [] and again.updated == []
@@ -102,14 +102,18 @@ def test_bad_files_are_named_and_the_rest_of_the_batch_is_ingested(
     assert not summary.ok
 
 
-def test_a_run_killed_midway_loses_nothing_already_stored(tmp_path: Path, corpus_copy: Path) -> None:
+def test_a_run_killed_midway_loses_nothing_already_stored(
+    tmp_path: Path, corpus_copy: Path
+) -> None:
     """A second ingest is killed after it wrote new passages but before it committed them."""
     data = tmp_path / "data"
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CORPUS_DIR": str(corpus_copy)}
     run = [sys.executable, "-m", "assistant"]
     subprocess.run([*run, "ingest"], env=env, check=True, capture_output=True)
     path = corpus_copy / SDF_REPORT
-    path.write_text(path.read_text(encoding="utf-8").replace("two people", "three people"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("two people", "three people"), encoding="utf-8"
+    )
     killer = textwrap.dedent(
         """
         import os, sys
@@ -125,7 +129,10 @@ def test_a_run_killed_midway_loses_nothing_already_stored(tmp_path: Path, corpus
     assert died.returncode == 9
     ask = subprocess.run(
         [*run, "ask", "How many people were killed in the shelling?", "--json"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert '"two people were killed' in ask.stdout or "two people were killed" in ask.stdout
     assert "three people" not in ask.stdout
@@ -146,4 +153,7 @@ def test_mixing_embedding_models_is_refused_with_how_to_rebuild(
         lexical_only.reports()
     rebuilt = lexical_only.ingest([corpus_copy], rebuild=True)
     assert len(rebuilt.added) == 2
-    assert "two people were killed" in lexical_only.ask("How many people were killed in the shelling?").text
+    assert (
+        "two people were killed"
+        in lexical_only.ask("How many people were killed in the shelling?").text
+    )
