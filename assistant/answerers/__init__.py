@@ -66,4 +66,18 @@ def make_answerer(name: str, settings: Settings) -> Answerer:
 
 
 def _load_builtins() -> None:
-    from . import extractive, openai  # noqa: F401  (registration side effect)
+    """Built-ins register like any backend, but lazily: the openai SDK costs a second to import."""
+    if "extractive" not in _REGISTRY:
+        _REGISTRY["extractive"] = _lazy("extractive")
+    if "openai" not in _REGISTRY:
+        _REGISTRY["openai"] = _lazy("openai")
+
+
+def _lazy(module: str) -> Factory:
+    def factory(settings: Settings) -> Answerer:
+        import importlib
+
+        made: Answerer = importlib.import_module(f"{__name__}.{module}").make(settings)
+        return made
+
+    return factory

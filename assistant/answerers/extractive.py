@@ -18,7 +18,7 @@ from ..config import Settings
 from ..lexical import terms
 from ..memory import condense_offline
 from ..types import Answer, Citation, ScoredPassage, Turn
-from . import ABSTAIN_TEXT, AnswerRequest, register
+from . import ABSTAIN_TEXT, AnswerRequest
 
 # Words that only shape the question; they carry no topic.
 _QUESTION_WORDS = frozenset(
@@ -274,6 +274,5 @@ def _overlap(a: Candidate, b: Candidate) -> float:
     return len(a.terms & b.terms) / len(union) if union else 0.0
 
 
-@register("extractive")
-def _make(settings: Settings) -> ExtractiveAnswerer:
+def make(settings: Settings) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(settings.abstain_threshold, settings.max_sentences)

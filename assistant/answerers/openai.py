@@ -19,7 +19,7 @@ from ..citations import format_sources, resolve_markers
 from ..config import Settings
 from ..errors import BackendUnavailable, ConfigError
 from ..types import Answer, Turn
-from . import ABSTAIN_TEXT, AnswerRequest, register
+from . import ABSTAIN_TEXT, AnswerRequest
 
 
 def describe(exc: Exception, settings: Settings, attempts: int) -> str:
@@ -133,6 +133,5 @@ class OpenAIAnswerer:
         )
 
 
-@register("openai")
-def _make(settings: Settings) -> OpenAIAnswerer:
+def make(settings: Settings) -> OpenAIAnswerer:
     return OpenAIAnswerer(settings)
