@@ -1,0 +1,81 @@
+"""One setting (ASSISTANT_CHROMA_URL) moves the store to a Chroma server that several machines share."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings, StoreUnavailable
+
+from .conftest import CORPUS, NAYRAB_REPORT, free_port
+
+pytestmark = pytest.mark.server
+
+
+def test_two_machines_share_one_server(chroma_server: str, make_assistant, tmp_path: Path) -> None:
+    """One instance ingests and removes; the other, with its own empty local folder, follows."""
+    shared = {"chroma_url": chroma_server, "collection": "shared-two-machines", "corpus_dir": CORPUS}
+    writer = make_assistant(Settings(data_dir=tmp_path / "a", **shared))
+    reader = make_assistant(Settings(data_dir=tmp_path / "b", **shared))
+    writer.ingest([CORPUS])
+    answer = reader.ask("Where did Assad and his family flee to?")
+    assert any(c.report_id == NAYRAB_REPORT for c in answer.citations)
+    assert [r.id for r in reader.reports()] == [r.id for r in writer.reports()]
+    writer.remove(NAYRAB_REPORT)
+    after = reader.ask("Where did Assad and his family flee to?")
+    assert all(c.report_id != NAYRAB_REPORT for c in after.citations)
+    assert NAYRAB_REPORT not in [r.id for r in reader.reports()]
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists(), "nothing is kept locally"
+
+
+def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import socket
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail("chroma run did not start")
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[Path, int, list[subprocess.Popen[bytes]]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    yield tmp_path / "db", free_port(), procs
+    for p in procs:
+        p.terminate()
+        p.wait(timeout=20)
+
+
+def test_server_going_away_is_a_clear_error_and_the_assistant_recovers(
+    own_server, make_assistant, tmp_path: Path
+) -> None:
+    path, port, procs = own_server
+    procs.append(_start(path, port))
+    url = f"http://127.0.0.1:{port}"
+    a = make_assistant(Settings(data_dir=tmp_path / "x", chroma_url=url, corpus_dir=CORPUS))
+    a.ingest([CORPUS])
+    assert not a.ask("Which road was closed?").abstained
+    procs[0].terminate()
+    procs[0].wait(timeout=20)
+    with pytest.raises(StoreUnavailable) as err:
+        a.ask("Which road was closed?")
+    assert url in str(err.value) and "\n" not in str(err.value)
+    procs.append(_start(path, port))
+    answer = a.ask("Which road was closed?")
+    assert "Gaziantep-Aleppo road" in answer.text
