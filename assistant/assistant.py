@@ -11,8 +11,8 @@ from typing import Any
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .embeddings import Embedder, make_embedder
-from .errors import AssistantError, BadQuestion, UnreadableReport
-from .ingestion import discover, read_report, split_passages
+from .errors import AssistantError, BadQuestion
+from .indexer import Indexer, Progress
 from .lexical import LexicalIndex
 from .memory import Conversation
 from .prompts import hashes
@@ -21,7 +21,6 @@ from .store import Store
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
 MAX_QUESTION_CHARS = 2000
-Progress = Callable[[int, int, str], None]
 
 
 class AnswerStream:
@@ -73,6 +72,7 @@ class Assistant:
         self.retriever = Retriever(
             self.store, self.embedder, LexicalIndex(), settings.candidates, settings.rrf_k
         )
+        self.indexer = Indexer(self.store, self.embedder, settings)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._texts: dict[str, tuple[str, str]] = {}
 
@@ -106,71 +106,8 @@ class Assistant:
     ) -> IngestSummary:
         """Add new and changed reports; skip unchanged ones; with `prune`, forget reports whose files
         are gone. A file that cannot be read is named in `failed`; the rest of the batch goes on."""
-        summary = IngestSummary()
-        if rebuild:
-            self.store.drop()
         roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
-        files: list[tuple[Path, str]] = []
-        for root in roots:
-            try:
-                files += discover([root], self.settings.corpus_dir)
-            except UnreadableReport as exc:
-                summary.failed.append((exc.name, exc.reason))
-        records = self.store.records()
-        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
-        seen: set[str] = set()
-        for done, (path, report_id) in enumerate(files):
-            if progress:
-                progress(done, len(files), report_id)
-            seen.add(report_id)
-            try:
-                report = read_report(path, report_id, max_bytes)
-            except UnreadableReport as exc:
-                summary.failed.append((exc.name, exc.reason))
-                continue
-            old = records.get(report_id)
-            if old is not None and old.hash == report.hash:
-                summary.unchanged.append(report_id)
-                continue
-            summary.passages_embedded += self._store_report(report)
-            (summary.updated if old is not None else summary.added).append(report_id)
-        if progress:
-            progress(len(files), len(files), "")
-        if prune:
-            for rid in sorted(set(records) - seen):
-                self.store.remove_report(rid)
-                summary.removed.append(rid)
-            self.store.sweep()
-        return summary
-
-    def _store_report(self, report: Report) -> int:
-        """Embed and write the new passages, commit the report, then drop its old passages.
-
-        Until the commit, readers keep seeing the old version (retrieval checks each passage's
-        report hash against the registry); a run killed anywhere loses nothing."""
-        import numpy as np
-
-        passages = split_passages(report, self.settings.chunk_chars)
-        if self.embedder is None:
-            vectors = np.zeros((len(passages), 1), dtype=np.float32)
-        else:
-            batch = self.settings.embed_batch
-            texts = [_embed_text(report, p.section, p.text) for p in passages]
-            vectors = (
-                np.concatenate(
-                    [
-                        self.embedder.embed_passages(texts[i : i + batch])
-                        for i in range(0, len(texts), batch)
-                    ]
-                )
-                if texts
-                else np.zeros((0, 1), dtype=np.float32)
-            )
-        if passages:
-            self.store.upsert_passages(report, passages, vectors)
-        self.store.commit_report(report, len(passages))
-        self.store.prune_passages(report.id, {p.id for p in passages})
-        return len(passages)
+        return self.indexer.run(roots, prune=prune, rebuild=rebuild, progress=progress)
 
     def reports(self) -> list[ReportInfo]:
         """The stored reports, sorted by id."""
@@ -299,12 +236,6 @@ def _check(question: str) -> str:
     if len(q) > MAX_QUESTION_CHARS:
         raise BadQuestion(f"the question is longer than {MAX_QUESTION_CHARS} characters")
     return q
-
-
-def _embed_text(report: Report, section: str, text: str) -> str:
-    """What the embedder sees: title and section give a passage its context."""
-    head = report.title if not section else f"{report.title} — {section}"
-    return f"{head}\n{text}"
 
 
 __all__ = ["AnswerStream", "Assistant", "AssistantError", "Chat"]

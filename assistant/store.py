@@ -185,20 +185,20 @@ class Store:
         text = (got["documents"] or [""])[0] or ""
         return Report(rec.id, rec.title, text, rec.hash, rec.published, rec.source)
 
-    def commit_report(self, report: Report, passages: int) -> None:
-        """Make a report's new passages the visible ones (the last step of ingesting it)."""
+    def commit_reports(self, reports: Sequence[tuple[Report, int]]) -> None:
+        """Make reports' new passages the visible ones (the last step of ingesting them)."""
+        if not reports:
+            return
         _, registry = self._open()
-        meta = {
-            "title": report.title,
-            "hash": report.hash,
-            "passages": passages,
-            "published": report.published.isoformat() if report.published else "",
-            "source": report.source or "",
-        }
         with self._guard():
-            registry.upsert(
-                ids=[report.id], documents=[report.text], metadatas=[meta], embeddings=[[0.0]]
-            )
+            for i in range(0, len(reports), 100):  # report texts can be large: small requests
+                chunk = reports[i : i + 100]
+                registry.upsert(
+                    ids=[r.id for r, _ in chunk],
+                    documents=[r.text for r, _ in chunk],
+                    metadatas=[_report_meta(r, n) for r, n in chunk],
+                    embeddings=[[0.0]] * len(chunk),
+                )
         self._bump()
 
     def remove_report(self, report_id: str) -> None:
@@ -223,20 +223,20 @@ class Store:
 
     # passages ---------------------------------------------------------------------------------
 
-    def upsert_passages(
-        self, report: Report, passages: Sequence[Passage], vectors: np.ndarray
-    ) -> None:
-        """Write a report's passages (not yet visible: retrieval checks them against the registry)."""
+    def upsert_passages(self, items: Sequence[tuple[Report, Passage]], vectors: np.ndarray) -> None:
+        """Write passages (not yet visible: retrieval checks them against the registry)."""
+        if not items:
+            return
         col, _ = self._open()
         with self._guard():
             step = max(1, min(PAGE, int(self._client.get_max_batch_size())))
-            for i in range(0, len(passages), step):
-                chunk = passages[i : i + step]
+            for i in range(0, len(items), step):
+                chunk = items[i : i + step]
                 col.upsert(
-                    ids=[p.id for p in chunk],
-                    documents=[p.text for p in chunk],
+                    ids=[p.id for _, p in chunk],
+                    documents=[p.text for _, p in chunk],
                     embeddings=vectors[i : i + step],
-                    metadatas=[_passage_meta(report, p) for p in chunk],
+                    metadatas=[_passage_meta(r, p) for r, p in chunk],
                 )
 
     def prune_passages(self, report_id: str, keep: set[str]) -> int:
@@ -313,6 +313,16 @@ class Store:
         col, _ = self._open()
         with self._guard():
             return int(col.count())
+
+
+def _report_meta(report: Report, passages: int) -> dict[str, Any]:
+    return {
+        "title": report.title,
+        "hash": report.hash,
+        "passages": passages,
+        "published": report.published.isoformat() if report.published else "",
+        "source": report.source or "",
+    }
 
 
 def _passage_meta(report: Report, p: Passage) -> dict[str, Any]:

@@ -119,9 +119,9 @@ def test_a_run_killed_midway_loses_nothing_already_stored(
         import os, sys
         from assistant import Assistant, Settings
         from assistant.store import Store
-        def die(self, report, passages):  # the process dies right before the commit
+        def die(self, reports):  # the process dies right before the commit
             os._exit(9)
-        Store.commit_report = die
+        Store.commit_reports = die
         Assistant(Settings()).ingest()
         """
     )
@@ -157,3 +157,47 @@ def test_mixing_embedding_models_is_refused_with_how_to_rebuild(
         "two people were killed"
         in lexical_only.ask("How many people were killed in the shelling?").text
     )
+
+
+def test_an_interrupted_large_ingest_resumes_where_it_stopped(tmp_path: Path) -> None:
+    """Killed after two of five batches: the next run keeps those and ingests only the rest."""
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(20):
+        (corpus / f"r{i:02d}.txt").write_text(
+            f"Report {i}. Shelling hit district {i} on Monday.\nTwo shops were damaged in district {i}.\n",
+            encoding="utf-8",
+        )
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_CORPUS_DIR": str(corpus),
+        "ASSISTANT_EMBED_BATCH": "1",  # a batch is then 4 passages: one report each here
+    }
+    killer = textwrap.dedent(
+        """
+        import os
+        from assistant import Assistant, Settings
+        from assistant.store import Store
+        real, calls = Store.commit_reports, []
+        def commit_then_die(self, reports):
+            calls.append(1)
+            if len(calls) == 3:
+                os._exit(9)
+            real(self, reports)
+        Store.commit_reports = commit_then_die
+        Assistant(Settings()).ingest()
+        """
+    )
+    died = subprocess.run([sys.executable, "-c", killer], env=env, capture_output=True, cwd=REPO)
+    assert died.returncode == 9, died.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest"], env=env, capture_output=True, text=True
+    )
+    added, unchanged = (
+        int(again.stdout.split(key)[1].split(",")[0]) for key in ("added ", "unchanged ")
+    )
+    assert unchanged == 8 and added == 12, again.stdout
+    a = Assistant(Settings(data_dir=tmp_path / "data", corpus_dir=corpus))
+    assert len(a.reports()) == 20
+    assert a.store.count() == sum(r.passages for r in a.reports())

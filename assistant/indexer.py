@@ -1,0 +1,160 @@
+"""Files -> reports -> passages -> embeddings -> store, in batches with bounded memory.
+
+A reader thread parses and chunks files ahead of the embedder (the C embedding engine releases the GIL,
+so parsing overlaps with embedding); passages of several reports are embedded in full batches; each
+batch is upserted, then its reports are committed in the registry. Reports committed before an
+interruption are unchanged on the next run and skipped: ingest resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+from .embeddings import Embedder
+from .errors import UnreadableReport
+from .ingestion import discover, read_report, split_passages
+from .store import ReportRecord, Store
+from .types import IngestSummary, Passage, Report
+
+Progress = Callable[[int, int, str], None]
+READ_AHEAD = 32  # reports parsed ahead of the embedder: bounds memory on huge corpora
+
+
+@dataclass
+class _Prepared:
+    """One file after reading: a report to store, an unchanged id, or a failure."""
+
+    report_id: str
+    report: Report | None = None
+    passages: Sequence[Passage] = ()
+    failure: str | None = None
+    unchanged: bool = False
+
+
+def embed_text(report: Report, passage: Passage) -> str:
+    """What the embedder sees: title and section give a passage its context."""
+    head = f"{report.title} — {passage.section}" if passage.section else report.title
+    return f"{head}\n{passage.text}"
+
+
+class Indexer:
+    """Runs one ingest over a store; `Assistant.ingest` is a thin call to `run`."""
+
+    def __init__(self, store: Store, embedder: Embedder | None, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.batch_passages = max(settings.embed_batch * 4, 1)
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestSummary:
+        summary = IngestSummary()
+        if rebuild:
+            self.store.drop()
+        files: dict[str, Path] = {}
+        for root in paths:
+            try:
+                for path, report_id in discover([root], self.settings.corpus_dir):
+                    files.setdefault(report_id, path)
+            except UnreadableReport as exc:
+                summary.failed.append((exc.name, exc.reason))
+        records = self.store.records()
+        batch: list[_Prepared] = []
+        for done, item in enumerate(self._prepare(files, records)):
+            if progress:
+                progress(done, len(files), item.report_id)
+            if item.failure is not None:
+                summary.failed.append((item.report_id, item.failure))
+            elif item.unchanged:
+                summary.unchanged.append(item.report_id)
+            else:
+                batch.append(item)
+                if sum(len(b.passages) for b in batch) >= self.batch_passages:
+                    self._flush(batch, records, summary)
+                    batch = []
+        self._flush(batch, records, summary)
+        if progress:
+            progress(len(files), len(files), "")
+        if prune:
+            for rid in sorted(set(records) - set(files)):
+                self.store.remove_report(rid)
+                summary.removed.append(rid)
+            self.store.sweep()
+        return summary
+
+    def _prepare(
+        self, files: dict[str, Path], records: dict[str, ReportRecord]
+    ) -> Iterator[_Prepared]:
+        """Read and chunk files in a background thread, a bounded number ahead."""
+        out: queue.Queue[_Prepared | None] = queue.Queue(maxsize=READ_AHEAD)
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        stop = threading.Event()
+
+        def work() -> None:
+            try:
+                for report_id, path in files.items():
+                    if stop.is_set():
+                        return
+                    out.put(self._read(path, report_id, records.get(report_id), max_bytes))
+            finally:
+                out.put(None)
+
+        thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
+        thread.start()
+        try:
+            while (item := out.get()) is not None:
+                yield item
+        finally:
+            stop.set()
+
+    def _read(
+        self, path: Path, report_id: str, old: ReportRecord | None, max_bytes: int
+    ) -> _Prepared:
+        try:
+            report = read_report(path, report_id, max_bytes)
+        except UnreadableReport as exc:
+            return _Prepared(exc.name, failure=exc.reason)
+        if old is not None and old.hash == report.hash:
+            return _Prepared(report_id, unchanged=True)
+        return _Prepared(report_id, report, split_passages(report, self.settings.chunk_chars))
+
+    def _flush(
+        self, batch: list[_Prepared], records: dict[str, ReportRecord], summary: IngestSummary
+    ) -> None:
+        """Embed and write a batch, commit its reports, then drop their replaced passages."""
+        if not batch:
+            return
+        items = [(b.report, p) for b in batch if b.report for p in b.passages]
+        vectors = self._embed([embed_text(r, p) for r, p in items])
+        self.store.upsert_passages(items, vectors)
+        committed = [(b.report, len(b.passages)) for b in batch if b.report]
+        self.store.commit_reports(committed)
+        for b in batch:
+            if b.report_id in records:
+                self.store.prune_passages(b.report_id, {p.id for p in b.passages})
+                summary.updated.append(b.report_id)
+            else:
+                summary.added.append(b.report_id)
+        summary.passages_embedded += len(items)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.embedder is None:  # lexical-only store: Chroma still wants a vector per record
+            return np.zeros((len(texts), 1), dtype=np.float32)
+        step = self.settings.embed_batch
+        parts = [
+            self.embedder.embed_passages(texts[i : i + step]) for i in range(0, len(texts), step)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
