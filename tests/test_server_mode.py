@@ -19,7 +19,11 @@ pytestmark = pytest.mark.server
 
 def test_two_machines_share_one_server(chroma_server: str, make_assistant, tmp_path: Path) -> None:
     """One instance ingests and removes; the other, with its own empty local folder, follows."""
-    shared = {"chroma_url": chroma_server, "collection": "shared-two-machines", "corpus_dir": CORPUS}
+    shared = {
+        "chroma_url": chroma_server,
+        "collection": "shared-two-machines",
+        "corpus_dir": CORPUS,
+    }
     writer = make_assistant(Settings(data_dir=tmp_path / "a", **shared))
     reader = make_assistant(Settings(data_dir=tmp_path / "b", **shared))
     writer.ingest([CORPUS])
@@ -30,7 +34,9 @@ def test_two_machines_share_one_server(chroma_server: str, make_assistant, tmp_p
     after = reader.ask("Where did Assad and his family flee to?")
     assert all(c.report_id != NAYRAB_REPORT for c in after.citations)
     assert NAYRAB_REPORT not in [r.id for r in reader.reports()]
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists(), "nothing is kept locally"
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists(), (
+        "nothing is kept locally"
+    )
 
 
 def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
