@@ -255,7 +255,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from .ui import launch
 
-    launch(_assistant(settings), args.host, args.port)
+    assistant = _assistant(settings)
+    try:
+        launch(assistant, args.host, args.port)
+    except OSError as exc:  # the port is taken or the host cannot be bound
+        raise ConfigError(f"cannot serve the UI on {args.host}:{args.port}: {exc}") from exc
     return 0
 
 

@@ -6,6 +6,7 @@ ingest never shows up in answers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +46,9 @@ class Filters:
 
 
 class Retriever:
-    """Hybrid retrieval over one store; the lexical index is synced lazily with the store."""
+    """Hybrid retrieval over one store; the lexical index is synced lazily with the store.
+
+    Safe to share between threads (the UI answers several users at once)."""
 
     def __init__(
         self,
@@ -60,6 +63,9 @@ class Retriever:
         self.lexical = lexical or LexicalIndex()
         self.candidates = candidates
         self.rrf_k = rrf_k
+        # The lexical index is mutated by sync and read by search: one question at a time in there
+        # (milliseconds); the dense query and the answering run concurrently.
+        self._lock = threading.Lock()
 
     def sync(self) -> dict[str, ReportRecord]:
         """Bring the lexical index in step with the store (a no-op when nothing changed)."""
@@ -73,7 +79,8 @@ class Retriever:
         """The top_k passages for a question, best first."""
         if not question.strip():
             raise BadQuestion("the question is empty")
-        records = self.sync()
+        with self._lock:
+            records = self.sync()
         if not records:
             raise EmptyIndex("no reports are ingested yet: run `assistant ingest` first")
         filters = filters or Filters()
@@ -84,11 +91,12 @@ class Retriever:
         if not allowed:
             return []
 
-        lexical = self.lexical.search(
-            question,
-            self.candidates,
-            (lambda p: p.report_id in allowed) if filters.active else None,
-        )
+        with self._lock:
+            lexical = self.lexical.search(
+                question,
+                self.candidates,
+                (lambda p: p.report_id in allowed) if filters.active else None,
+            )
         dense: list[tuple[Passage, float]] = []
         if self.embedder is not None:
             vec = self.embedder.embed_query(question)

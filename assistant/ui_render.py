@@ -1,0 +1,285 @@
+"""Pure rendering for the Gradio UI: answers, sources, reports -> HTML/Markdown strings.
+
+Reports are untrusted text. Two rules keep them inert:
+- everything that goes into a `gr.HTML` (which renders raw HTML, inline handlers included) is
+  `html.escape`d here, piece by piece;
+- text shown in the `gr.Chatbot` (which renders Markdown and would load remote Markdown images)
+  has every ASCII punctuation character turned into a numeric character reference, so neither
+  Markdown nor HTML syntax survives: the browser shows the characters, nothing is parsed or loaded.
+Only the markup written in this module (marker spans, emphasis) is interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+from .types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
+
+MARKER = re.compile(r"\[(\d+)\]")
+_HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"  # private-use characters: never markup
+_HELD = re.compile(f"{_HOLD_OPEN}(\\d+){_HOLD_CLOSE}")
+CONTEXT_CHARS = 280  # shown either side of a quote when no retrieved passage holds it
+SNIPPET_CHARS = 320  # of a considered passage shown for an abstention
+CONSIDERED_SHOWN = 3  # closest passages shown when the answer abstains
+Message = dict[str, str]
+
+
+def escape(text: str) -> str:
+    """Text for an HTML element or attribute (gr.HTML runs whatever markup it is given)."""
+    return html.escape(text, quote=True)
+
+
+def inert(text: str) -> str:
+    """Text for the Chatbot's Markdown renderer, shown literally: no Markdown, HTML, links,
+    images, autolinks or LaTeX. Line breaks survive; runs of spaces and blank lines collapse."""
+    paragraphs = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = [" ".join(line.split()) for line in para.split("\n")]
+        if any(lines):
+            paragraphs.append("\n".join(_entities(line) for line in lines if line))
+    return "\n\n".join(paragraphs)
+
+
+def _entities(text: str) -> str:
+    return "".join(f"&#{ord(ch)};" if _is_markup(ch) else ch for ch in text)
+
+
+def _is_markup(ch: str) -> bool:
+    return ch.isascii() and not ch.isalnum() and ch != " "
+
+
+def meta_line(published: date | None, source: str | None) -> str:
+    """'2024-05-01 · Reuters', or '' when neither is known (plain text, not escaped)."""
+    return " · ".join(x for x in (published.isoformat() if published else None, source) if x)
+
+
+# chat -----------------------------------------------------------------------------------------
+
+
+def answer_message(answer: Answer) -> str:
+    """Chatbot content of a final answer: inert text with `[n]` markers as hoverable, clickable
+    spans (the title shows the source), and a plain note when the reports do not answer."""
+    by_marker = {c.marker: c for c in answer.citations}
+
+    def hold(m: re.Match[str]) -> str:  # a placeholder that `inert` leaves alone
+        n = int(m.group(1))
+        return f"{_HOLD_OPEN}{n}{_HOLD_CLOSE}" if n in by_marker else m.group(0)
+
+    text = answer.text.replace(_HOLD_OPEN, "").replace(_HOLD_CLOSE, "")
+    body = _HELD.sub(
+        lambda m: _marker_span(by_marker[int(m.group(1))]), inert(MARKER.sub(hold, text))
+    )
+    if answer.abstained:
+        body += (
+            "\n\n*No answer found in the reports. "
+            "The closest passages it considered are shown under Sources.*"
+        )
+    return body
+
+
+def _marker_span(c: Citation) -> str:
+    quote = " ".join(c.quote.split())
+    tip = f"[{c.marker}] {c.title}: “{quote}”"
+    return f'<span class="cite" title="{_entities(tip)}">[{c.marker}]</span>'
+
+
+def messages(turns: Sequence[Turn]) -> list[Message]:
+    """Chatbot messages (role/content) for a conversation: one user and one assistant each."""
+    out: list[Message] = []
+    for turn in turns:
+        out.append({"role": "user", "content": inert(turn.question)})
+        out.append({"role": "assistant", "content": answer_message(turn.answer)})
+    return out
+
+
+def pending(question: str, partial: str) -> list[Message]:
+    """The exchange being streamed: the question and the answer text so far (markers plain)."""
+    return [
+        {"role": "user", "content": inert(question)},
+        {"role": "assistant", "content": inert(partial) or "*Searching the reports…*"},
+    ]
+
+
+# sources panel --------------------------------------------------------------------------------
+
+SOURCES_PLACEHOLDER = (
+    '<div class="panel-empty">Ask a question: the sources of the answer appear here. '
+    "Click or hover a [n] marker in an answer to see its source.</div>"
+)
+
+
+def sources_html(answer: Answer, report_text: Callable[[str], str]) -> str:
+    """Sources of an answer: per citation its report, date/source, and the quote highlighted in
+    its passage, with a button to open the whole report; for an abstention the passages it
+    considered. `report_text` gives a report's stored text (for context around a quote)."""
+    if answer.citations:
+        items = "".join(_citation_html(c, answer.considered, report_text) for c in answer.citations)
+        return f'<div class="sources"><h3>Sources</h3>{items}</div>'
+    if answer.abstained:
+        head = (
+            "<h3>No answer in the reports</h3><p class='abstain'>The reports do not answer this "
+            "question. These are the closest passages the assistant considered:</p>"
+        )
+        items = "".join(_considered_html(sp) for sp in answer.considered[:CONSIDERED_SHOWN])
+        return f'<div class="sources">{head}{items or "<p>(none)</p>"}</div>'
+    return '<div class="sources"><h3>Sources</h3><p>This answer cites no sources.</p></div>'
+
+
+def _citation_html(
+    c: Citation, considered: Sequence[ScoredPassage], report_text: Callable[[str], str]
+) -> str:
+    before, after = _context(c, considered, report_text)
+    return (
+        f'<div class="src" id="src-{c.marker}">'
+        f'<div class="src-head"><span class="src-n">[{c.marker}]</span> '
+        f'<span class="src-title">{escape(c.title)}</span></div>'
+        f"{_meta_html(c.published, c.source, c.report_id)}"
+        f'<blockquote class="src-context">{escape(before)}'
+        f'<mark class="quote">{escape(c.quote)}</mark>{escape(after)}</blockquote>'
+        f"{_open_button(c.report_id, c.start, c.end, 'Open the full report')}</div>"
+    )
+
+
+def _context(
+    c: Citation, considered: Sequence[ScoredPassage], report_text: Callable[[str], str]
+) -> tuple[str, str]:
+    """Text before and after the quote: its retrieved passage, else a window of the report."""
+    for sp in considered:
+        p = sp.passage
+        if p.report_id == c.report_id and p.start <= c.start and c.end <= p.end:
+            return p.text[: c.start - p.start], p.text[c.end - p.start :]
+    try:
+        text = report_text(c.report_id)
+    except Exception:  # the report may be gone since: show the quote alone
+        return "", ""
+    if text[c.start : c.end] != c.quote:
+        return "", ""
+    lo = max(0, c.start - CONTEXT_CHARS)
+    hi = min(len(text), c.end + CONTEXT_CHARS)
+    before = text[lo : c.start]
+    after = text[c.end : hi]
+    if lo > 0:
+        before = "…" + before.split(None, 1)[-1] if " " in before else "…" + before
+    if hi < len(text):
+        after = after.rsplit(None, 1)[0] + "…" if " " in after else after + "…"
+    return before, after
+
+
+def _considered_html(sp: ScoredPassage) -> str:
+    text = " ".join(sp.passage.text.split())
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+    p = sp.passage
+    return (
+        f'<div class="src considered"><div class="src-head">'
+        f'<span class="src-title">{escape(sp.title)}</span></div>'
+        f"{_meta_html(sp.published, sp.source, p.report_id)}"
+        f'<blockquote class="src-context">{escape(text)}</blockquote>'
+        f"{_open_button(p.report_id, p.start, p.end, 'Open the full report')}</div>"
+    )
+
+
+def _meta_html(published: date | None, source: str | None, report_id: str) -> str:
+    meta = meta_line(published, source)
+    parts = [escape(meta)] if meta else []
+    parts.append(f"<code>{escape(report_id)}</code>")
+    return f'<div class="src-meta">{" · ".join(parts)}</div>'
+
+
+def _open_button(report_id: str, start: int, end: int, label: str) -> str:
+    return (
+        f'<button class="open-report" data-report="{escape(report_id)}" '
+        f'data-start="{start}" data-end="{end}">{escape(label)}</button>'
+    )
+
+
+# full report view -----------------------------------------------------------------------------
+
+REPORT_PLACEHOLDER = (
+    '<div class="panel-empty">Open a source or a report to read it here; '
+    "the quoted passage is highlighted.</div>"
+)
+
+
+def report_html(
+    title: str,
+    text: str,
+    published: date | None = None,
+    source: str | None = None,
+    span: tuple[int, int] | None = None,
+) -> str:
+    """A whole report as text, the span (if any) wrapped in `<mark id="quote-mark">`."""
+    meta = meta_line(published, source)
+    head = f"<h3>{escape(title)}</h3>" + (
+        f'<div class="src-meta">{escape(meta)}</div>' if meta else ""
+    )
+    if span is not None and 0 <= span[0] < span[1] <= len(text):
+        s, e = span
+        body = (
+            f'{escape(text[:s])}<mark id="quote-mark" class="quote">{escape(text[s:e])}</mark>'
+            f"{escape(text[e:])}"
+        )
+    else:
+        body = escape(text)
+    return f'<div class="report">{head}<div class="report-text">{body}</div></div>'
+
+
+def notice_html(message: str) -> str:
+    return f'<div class="panel-empty">{escape(message)}</div>'
+
+
+# report library -------------------------------------------------------------------------------
+
+
+def reports_html(infos: Iterable[ReportInfo]) -> str:
+    """The stored reports: title (a button that opens the report), date, source, passages, id."""
+    items = []
+    for r in infos:
+        facts = [
+            *([r.published.isoformat()] if r.published else []),
+            *([r.source] if r.source else []),
+            f"{r.passages} passage{'s' if r.passages != 1 else ''}",
+        ]
+        items.append(
+            f'<li><button class="open-report link" data-report="{escape(r.id)}">'
+            f'{escape(r.title)}</button><div class="src-meta">{escape(" · ".join(facts))} · '
+            f"<code>{escape(r.id)}</code></div></li>"
+        )
+    if not items:
+        return '<div class="panel-empty">No reports stored. Upload some above.</div>'
+    return f'<ul class="report-list">{"".join(items)}</ul>'
+
+
+def report_choices(infos: Iterable[ReportInfo]) -> list[tuple[str, str]]:
+    """(label, id) pairs for dropdowns and checkboxes (Gradio shows labels as plain text)."""
+    return [(f"{r.title} ({r.id})" if r.title != r.id else r.id, r.id) for r in infos]
+
+
+def ingest_html(summary: IngestSummary) -> str:
+    """What an upload did, including each file that could not be read and why."""
+    lines = [f"<p>{escape(_ingest_line(summary))}</p>"]
+    if summary.failed:
+        items = "".join(
+            f"<li><code>{escape(name)}</code>: {escape(reason)}</li>"
+            for name, reason in summary.failed
+        )
+        lines.append(f'<div class="upload-errors"><b>Not ingested:</b><ul>{items}</ul></div>')
+    return "".join(lines)
+
+
+def _ingest_line(s: IngestSummary) -> str:
+    parts = [
+        f"{len(s.added)} added" if s.added else "",
+        f"{len(s.updated)} updated" if s.updated else "",
+        f"{len(s.unchanged)} unchanged" if s.unchanged else "",
+        f"{len(s.failed)} failed" if s.failed else "",
+    ]
+    return "Upload: " + (", ".join(p for p in parts if p) or "nothing to ingest") + "."
+
+
+def markdown_copy(answer: Answer | None) -> str:
+    """The answer with its citations as Markdown (what the copy button puts on the clipboard)."""
+    return answer.to_markdown() if answer is not None else ""

@@ -1,0 +1,178 @@
+"""The UI's pure rendering: hostile report text comes out as inert text, quotes are highlighted
+at their verified offsets, markers become hoverable spans (no browser needed)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from html.parser import HTMLParser
+
+from assistant.types import Answer, Citation, IngestSummary, Passage, ReportInfo, ScoredPassage
+from assistant.ui_render import (
+    answer_message,
+    inert,
+    ingest_html,
+    messages,
+    pending,
+    report_html,
+    reports_html,
+    sources_html,
+)
+
+HOSTILE = (
+    "<script>alert(1)</script> <img src=x onerror=alert(2)> [link](javascript:alert(3)) "
+    "![t](http://evil.example/t.png) <a href='javascript:alert(4)'>a</a> https://evil.example/x "
+    "${alert(5)} {{constructor}} *bold* `code` $x$"
+)
+SAFE_TAGS = {
+    "span", "div", "mark", "blockquote", "button", "code", "h3", "p", "b", "ul", "li",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+SAFE_ATTRS = {"class", "id", "title", "data-report", "data-start", "data-end"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(markup: str) -> _Tags:
+    p = _Tags()
+    p.feed(markup)
+    p.close()
+    return p
+
+
+def assert_only_our_markup(markup: str) -> str:
+    """Every tag and attribute is one this module writes; returns the visible text."""
+    p = parse(markup)
+    for tag, attrs in p.tags:
+        assert tag in SAFE_TAGS, (tag, markup)
+        for name, _ in attrs:
+            assert name in SAFE_ATTRS, (tag, name)
+    return "".join(p.text)
+
+
+def report_text() -> str:
+    return f"Intro line.\nThe convoy {HOSTILE} carried flour.\nLast line."
+
+
+def citation(text: str) -> Citation:
+    start = text.index("The convoy")
+    end = text.index("flour.") + len("flour.")
+    return Citation(
+        marker=1,
+        report_id='r<"1">.md',
+        title=f"Title {HOSTILE}",
+        start=start,
+        end=end,
+        quote=text[start:end],
+        published=date(2024, 5, 1),
+        source="Agency <b>X</b>",
+    )
+
+
+def answer_for(text: str, abstained: bool = False) -> Answer:
+    c = citation(text)
+    passage = Passage("p1", c.report_id, 0, len(text), text)
+    considered = (ScoredPassage(passage, 1.0, c.title, c.published, c.source),)
+    if abstained:
+        return Answer("q", "No answer.", (), True, "extractive", considered)
+    return Answer("q", f"{c.quote} [1] and [7].", (c,), False, "extractive", considered)
+
+
+def test_inert_text_has_no_markup_and_reads_the_same() -> None:
+    out = inert(HOSTILE + "\n\nsecond paragraph\nsecond line")
+    for ch in "<>[]()!:`*$&{}/_#=\"'":
+        assert ch not in out.replace("&#", "").replace(";", ""), ch
+    assert html.unescape(out) == HOSTILE + "\n\nsecond paragraph\nsecond line"
+
+
+def test_answer_markers_become_hoverable_spans_and_the_rest_stays_text() -> None:
+    text = report_text()
+    out = answer_message(answer_for(text))
+    assert out.count('<span class="cite"') == 1
+    spans = [attrs for tag, attrs in parse(out).tags if tag == "span"]
+    title = dict(spans[0])["title"] or ""
+    assert title.startswith("[1] Title <script>") and "carried flour." in title
+    visible = html.unescape(assert_only_our_markup(out))
+    assert "[1]" in visible and "[7]" in visible  # an unknown marker is left as text
+    assert "<img src=x onerror=alert(2)>" in visible
+
+
+def test_abstention_says_so_and_lists_the_passages_considered() -> None:
+    answer = answer_for(report_text(), abstained=True)
+    assert "No answer found in the reports" in answer_message(answer)
+    panel = sources_html(answer, lambda rid: report_text())
+    visible = assert_only_our_markup(panel)
+    assert "No answer in the reports" in visible
+    assert "The convoy <script>" in visible
+
+
+def test_sources_highlight_the_quote_inside_its_passage() -> None:
+    text = report_text()
+    answer = answer_for(text)
+    panel = sources_html(answer, lambda rid: text)
+    visible = assert_only_our_markup(panel)
+    assert f"Title {HOSTILE}" in visible
+    assert "2024-05-01 · Agency <b>X</b>" in visible
+    marks = parse(panel)
+    assert ("mark", [("class", "quote")]) in marks.tags
+    assert 'data-report="r&lt;&quot;1&quot;&gt;.md"' in panel
+    assert f'data-start="{answer.citations[0].start}"' in panel
+    assert html.escape(answer.citations[0].quote) in panel
+    assert "Intro line." in visible  # the surrounding passage is shown
+
+
+def test_sources_fall_back_to_a_window_of_the_report() -> None:
+    text = "word " * 200 + report_text() + " tail" * 200
+    answer = answer_for(text)
+    c = answer.citations[0]
+    bare = Answer("q", "x [1]", (c,), False, "extractive")
+    panel = sources_html(bare, lambda rid: text)
+    visible = assert_only_our_markup(panel)
+    assert visible.count("…") == 2 and "carried flour." in visible
+    gone = sources_html(bare, lambda rid: (_ for _ in ()).throw(KeyError(rid)))
+    assert "carried flour." in assert_only_our_markup(gone)
+
+
+def test_report_view_marks_the_exact_span() -> None:
+    text = report_text()
+    c = citation(text)
+    out = report_html(c.title, text, c.published, c.source, (c.start, c.end))
+    visible = assert_only_our_markup(out)
+    assert visible.endswith(text)
+    start = out.index('<mark id="quote-mark" class="quote">') + len(
+        '<mark id="quote-mark" class="quote">'
+    )
+    assert html.unescape(out[start : out.index("</mark>")]) == c.quote
+    assert "<mark" not in report_html(c.title, text, span=(5, 10_000))
+
+
+def test_report_list_and_upload_messages_are_escaped() -> None:
+    infos = [ReportInfo('x"<img>.md', f"T {HOSTILE}", 3, "h", date(2024, 1, 2), None)]
+    visible = assert_only_our_markup(reports_html(infos))
+    assert f"T {HOSTILE}" in visible and "2024-01-02" in visible
+    summary = IngestSummary(added=["a.txt"], failed=[("<img src=x onerror=alert(1)>.pdf", "bad")])
+    visible = assert_only_our_markup(ingest_html(summary))
+    assert "1 added, 1 failed" in visible and "<img src=x onerror=alert(1)>.pdf: bad" in visible
+
+
+def test_chat_messages_pair_questions_with_answers() -> None:
+    from assistant.types import Turn
+
+    answer = answer_for(report_text())
+    msgs = messages([Turn("<b>q</b>", answer)])
+    assert [m["role"] for m in msgs] == ["user", "assistant"]
+    assert "<b>" not in msgs[0]["content"]
+    streaming = pending("q?", "")
+    assert streaming[1]["content"].startswith("*Searching")
+    assert "<" not in pending("q?", "partial <img>")[1]["content"]
