@@ -7,6 +7,7 @@ client asks for a stream), an HTTP status, or a delay longer than the client's t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
@@ -27,10 +28,19 @@ class FakeOpenAI:
     )
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    embedded: int = 0
 
     def next_action(self, body: dict[str, Any]) -> Action:
         self.requests.append(body)
         return self.script.pop(0) if self.script else self.default(body)
+
+
+def embed(text: str, dim: int = 64) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words are close, like a real embedder."""
+    vec = [0.0] * dim
+    for word in text.lower().split():
+        vec[int(hashlib.md5(word.strip(".,?!").encode()).hexdigest(), 16) % dim] += 1.0
+    return vec
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -49,6 +59,22 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path.endswith("/embeddings"):
+                fake.embedded += len(body["input"])
+                data = [
+                    {"object": "embedding", "index": i, "embedding": embed(t)}
+                    for i, t in enumerate(body["input"])
+                ]
+                self._json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body["model"],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                    },
+                )
+                return
             kind, value = fake.next_action(body)
             if kind == "status":
                 self._json(

@@ -164,3 +164,24 @@ def test_cli_uses_the_server_from_openai_base_url(fake: FakeOpenAI, tmp_path) ->
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["backend"] == "openai" and data["citations"][0]["report"] == SDF_REPORT
+
+
+def test_openai_compatible_embeddings_build_and_query_the_store(
+    fake: FakeOpenAI, tmp_path, corpus_copy
+) -> None:
+    """ASSISTANT_EMBEDDING=openai: passages and questions are embedded by the server."""
+    settings = Settings(
+        data_dir=tmp_path / "d",
+        corpus_dir=corpus_copy,
+        embedding="openai",
+        openai_base_url=fake.url,
+        openai_api_key="k",
+        backend="extractive",
+        openai_embedding_model="test-embed",
+    )
+    a = Assistant(settings)
+    summary = a.ingest([corpus_copy])
+    assert fake.embedded == summary.passages_embedded > 0
+    answer = a.ask("Which road was closed?")
+    assert "Gaziantep-Aleppo road" in answer.text
+    assert a.embed_model_name == "test-embed"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings, StoreUnavailable
+from assistant import Settings, StoreUnavailable
 
 from .conftest import CORPUS, NAYRAB_REPORT, free_port
 
