@@ -7,10 +7,11 @@ thresholds, compares with a baseline run and writes `result.json` plus a self-co
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,15 +20,16 @@ from typing import Any, Protocol
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .baseline import diff_runs, load_baseline
 from .benchmarks_data import BENCHMARKS, DEFAULT_DATA_DIR, DEFAULT_LIMIT, benchmark_suite
 from .config import Settings
-from .errors import ConfigError, EmptyQuestion, UnknownReport
+from .errors import BadQuestion, UnknownReport
 from .judge import GroundednessJudge
 from .scoring import LEXICAL_METHOD, QuestionRecord, aggregate, resolve_evidence, score_question
-from .suites import METRICS, Question, Suite, load_suite
+from .suites import Question, Suite, load_suite
 from .types import Answer, IngestSummary, ReportInfo, Turn
 
-RECOVERABLE = (EmptyQuestion, UnknownReport)
+RECOVERABLE = (BadQuestion, UnknownReport)
 """Errors that fail one question; any other AssistantError (store, backend...) stops the run."""
 SECRETS = ("openai_api_key", "chroma_token")
 
@@ -42,7 +44,13 @@ class EvalTarget(Protocol):
     def ask(
         self, question: str, *, backend: str | None = None, history: Sequence[Turn] = ()
     ) -> Answer: ...
-    def ingest(self, paths: Sequence[Path], *, prune: bool = False) -> IngestSummary: ...
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        prune: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> IngestSummary: ...
     def report_text(self, report_id: str) -> str: ...
     def reports(self) -> list[ReportInfo]: ...
     def prompt_hashes(self) -> dict[str, str]: ...
@@ -103,13 +111,22 @@ def ask_question(target: EvalTarget, q: Question, backend: str | None) -> tuple[
 
 
 def open_target(suite: Suite, settings: Settings) -> EvalTarget:
-    """The assistant for a suite: its own collection when it names one, else the configured one."""
+    """The assistant for a suite: its own collection and corpus root when it names them, else the
+    configured ones (report ids are paths relative to the suite's corpus folder)."""
     from .assistant import Assistant
 
+    update: dict[str, Any] = {}
     if suite.collection:
-        settings = settings.model_copy(update={"collection": suite.collection})
-    target: EvalTarget = Assistant.from_settings(settings)
+        update["collection"] = suite.collection
+    if suite.corpus is not None and suite.corpus.is_dir():
+        update["corpus_dir"] = suite.corpus
+    target: EvalTarget = Assistant.from_settings(settings.model_copy(update=update))
     return target
+
+
+def default_settings() -> Settings:
+    """Settings from the environment (`ASSISTANT_*`), as the CLI builds them."""
+    return Settings()  # type: ignore[call-arg]
 
 
 def run_suite(
@@ -132,25 +149,24 @@ def run_suite(
     started = time.perf_counter()
     ingest_line = None
     if target is None:
-        target = open_target(suite, settings or Settings())
+        target = open_target(suite, settings or default_settings())
         if suite.corpus is not None:
-            spin = progress.add_task(f"{suite.name}: syncing corpus", total=None) if progress else None
-            ingest_line = target.ingest([suite.corpus], prune=True).line()
-            if progress is not None and spin is not None:
-                progress.remove_task(spin)
+            ingest_line = _ingest(target, suite, progress)
     infos = target.reports()
     texts: dict[str, str | None] = {}
+    store = target
 
     def report_text(report_id: str) -> str | None:
         if report_id not in texts:
             try:
-                texts[report_id] = target.report_text(report_id)
+                texts[report_id] = store.report_text(report_id)
             except UnknownReport:
                 texts[report_id] = None
         return texts[report_id]
 
     evidence = resolve_evidence(suite, [r.id for r in infos], report_text)
     k = target.settings.top_k
+    _warm_up(target, suite, backend)
     task = progress.add_task(suite.name, total=len(suite.questions)) if progress else None
     records: list[QuestionRecord] = []
     for q in suite.questions:
@@ -169,8 +185,13 @@ def run_suite(
             progress.advance(task)
     values = aggregate(records)
     tags = sorted({t for q in suite.questions for t in q.tags})
-    checks = [ThresholdCheck(t.metric, t.op, t.limit, values[t.metric], t.holds(values[t.metric])) for t in suite.thresholds]
+    checks = [
+        ThresholdCheck(t.metric, t.op, t.limit, values[t.metric], t.holds(values[t.metric]))
+        for t in suite.thresholds
+    ]
     settings_used = target.settings
+    chosen = backend or settings_used.chosen_backend
+    backends = sorted({r.backend for r in records if r.backend})
     return SuiteResult(
         name=suite.name,
         path=suite.path,
@@ -186,8 +207,8 @@ def run_suite(
         prompt_hashes=target.prompt_hashes(),
         models={
             "embedding": target.embed_model_name,
-            "backend": backend or settings_used.chosen_backend,
-            "llm": settings_used.llm_model if (backend or settings_used.chosen_backend) == "openai" else None,
+            "backend": ", ".join(backends) or chosen,
+            "llm": settings_used.llm_model if "openai" in (*backends, chosen) else None,
             "judge": judge.model if judge else None,
         },
         duration=time.perf_counter() - started,
@@ -195,12 +216,44 @@ def run_suite(
     )
 
 
+def _counts(records: Sequence[QuestionRecord]) -> dict[str, int]:
+    return {
+        "questions": len(records),
+        "answerable": sum(not r.unanswerable for r in records),
+        "unanswerable": sum(r.unanswerable for r in records),
+        "passed": sum(r.passed for r in records),
+        "abstained": sum(r.abstained for r in records),
+        "citations": sum(len(r.citations) for r in records),
+        "errors": sum(r.error is not None for r in records),
+    }
+
+
+def _warm_up(target: EvalTarget, suite: Suite, backend: str | None) -> None:
+    """Ask one question untimed first: loading models on the first call is not per-question latency."""
+    with contextlib.suppress(*RECOVERABLE):
+        target.ask(suite.questions[0].question, backend=backend)
+
+
+def _ingest(target: EvalTarget, suite: Suite, progress: Progress | None) -> str:
+    """Sync the suite's corpus into its collection, showing a bar while files are read."""
+    assert suite.corpus is not None
+    if progress is None:
+        return target.ingest([suite.corpus], prune=True).line()
+    task = progress.add_task(f"{suite.name}: syncing corpus", total=None)
+
+    def step(done: int, total: int, name: str) -> None:
+        progress.update(task, completed=done, total=total)
+
+    try:
+        return target.ingest([suite.corpus], prune=True, progress=step).line()
+    finally:
+        progress.remove_task(task)
+
+
 def corpus_hash(infos: Sequence[ReportInfo]) -> str:
     """sha256[:12] over the sorted (report id, content hash) pairs: which corpus a run measured."""
     lines = "".join(f"{r.id}\t{r.hash}\n" for r in sorted(infos, key=lambda r: r.id))
     return hashlib.sha256(lines.encode()).hexdigest()[:12]
-
-
 
 
 @dataclass
@@ -272,65 +325,9 @@ def run_suites(
         if log is not None and result.ingest:
             log(f"{result.name}: collection {result.collection!r}: {result.ingest}")
         results.append(result)
-    return RunResult(stamp, public_settings(settings), results, duration=time.perf_counter() - started)
-
-
-def load_baseline(path: Path) -> dict[str, Any]:
-    """An earlier run's result.json (or the folder holding it)."""
-    file = path / "result.json" if path.is_dir() else path
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"--baseline {path}: not a readable eval result ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
-        raise ConfigError(f"--baseline {path}: not an eval result (no `suites` list)")
-    data["path"] = str(file)
-    return data
-
-
-def _changed(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, list[Any]]:
-    keys = sorted(set(now) | set(before))
-    return {k: [before.get(k), now.get(k)] for k in keys if now.get(k) != before.get(k)}
-
-
-def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
-    """Deltas per metric and per question (fixed / broken) between two results' JSON.
-
-    Suites are matched by name and questions by id; a question is fixed when it fails in the
-    baseline and passes now, broken the other way round. Changed settings, models, prompts and
-    corpora are listed, since they usually explain the deltas.
-    """
-    base_suites = {s["name"]: s for s in baseline.get("suites", [])}
-    suites: dict[str, Any] = {}
-    for s in current.get("suites", []):
-        b = base_suites.get(s["name"])
-        if b is None:
-            continue
-        metrics = {}
-        for name in METRICS:
-            now, before = s["metrics"].get(name), b.get("metrics", {}).get(name)
-            if now is None and before is None:
-                continue
-            delta = now - before if now is not None and before is not None else None
-            metrics[name] = {"baseline": before, "current": now, "delta": delta}
-        was = {r["id"]: r.get("passed", False) for r in b.get("records", [])}
-        now_ = {r["id"]: r.get("passed", False) for r in s.get("records", [])}
-        suites[s["name"]] = {
-            "metrics": metrics,
-            "fixed": [q for q, ok in now_.items() if ok and q in was and not was[q]],
-            "broken": [q for q, ok in now_.items() if not ok and was.get(q, False)],
-            "added": [q for q in now_ if q not in was],
-            "removed": [q for q in was if q not in now_],
-            "corpus_changed": s.get("corpus_hash") != b.get("corpus_hash"),
-        }
-    return {
-        "path": baseline.get("path"),
-        "started": baseline.get("started"),
-        "settings": _changed(current.get("settings", {}), baseline.get("settings", {})),
-        "models": _changed(current.get("models", {}), baseline.get("models", {})),
-        "prompts": _changed(current.get("prompt_hashes", {}), baseline.get("prompt_hashes", {})),
-        "suites": suites,
-    }
+    return RunResult(
+        stamp, public_settings(settings), results, duration=time.perf_counter() - started
+    )
 
 
 def resolve_suites(

@@ -20,7 +20,82 @@ MARKER = re.compile(r"\s*\[\d+\]")
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _WORD = re.compile(r"[^\W_]+(?:['.,][^\W_]+)*")
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "also", "said", "says", "according", "reports", "report", "reported"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "also",
+        "said",
+        "says",
+        "according",
+        "reports",
+        "report",
+        "reported",
+    ]
 )
 SUPPORT_RATIO = 0.6
 """Share of a sentence's content words its quotes must contain for the lexical groundedness proxy."""
@@ -216,7 +291,9 @@ def citation_supports_gold(
     return None
 
 
-def abstention_scores(unanswerable: Sequence[bool], abstained: Sequence[bool]) -> dict[str, float | None]:
+def abstention_scores(
+    unanswerable: Sequence[bool], abstained: Sequence[bool]
+) -> dict[str, float | None]:
     """Abstention metrics over paired per-question flags.
 
     - abstention_precision: of the questions the assistant abstained on, the share that were
@@ -263,7 +340,7 @@ def token_f1(prediction: str, gold: str) -> float:
 
 
 def answer_contains(text: str, golds: Sequence[str]) -> float | None:
-    """"Answer contains a gold answer" (SQuAD/RGB style): 1 when any gold string is in the text."""
+    """ "Answer contains a gold answer" (SQuAD/RGB style): 1 when any gold string is in the text."""
     if not golds:
         return None
     return 1.0 if fact_found(text, golds) else 0.0
@@ -277,25 +354,26 @@ def best_sentence_scores(text: str, golds: Sequence[str]) -> tuple[float, float]
     """
     if not golds:
         return None
-    sentences = split_sentences(text) or [""]
+    sentences = [strip_markers(s) for s in split_sentences(text)] or [""]
     em = max(exact_match(s, g) for s in sentences for g in golds)
     f1 = max(token_f1(s, g) for s in sentences for g in golds)
     return em, f1
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+\])*\s+|\n+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?:\s*\[\d+\])*(?=\s|$)|\n")
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Answer text split into sentences (at . ! ? or line breaks), markers kept with their sentence."""
+    """Answer text split into sentences at . ! ? (plus any closing quote and the `[n]` markers
+    that follow) and at line breaks; list bullets are dropped."""
     parts: list[str] = []
     last = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end() - (len(m.group()) - len(m.group().rstrip()))
-        parts.append(text[last:end])
-        last = m.end()
+    for match in _SENTENCE_END.finditer(text):
+        parts.append(text[last : match.end()])
+        last = match.end()
     parts.append(text[last:])
-    return [p.strip() for p in parts if p.strip()]
+    return [_BULLET.sub("", p.strip()) for p in parts if p.strip()]
 
 
 def content_words(text: str) -> set[str]:
@@ -318,13 +396,14 @@ def sentence_supported(sentence: str, quotes: Sequence[str]) -> bool:
 def grounding_claims(text: str, quotes_by_marker: Mapping[int, str]) -> list[tuple[str, list[str]]]:
     """The answer sentences to judge for groundedness, each with the quotes it is checked against.
 
-    Judged sentences have at least 2 content words (so "Accounts differ:" is not judged). A
+    Judged sentences have at least 2 content words and do not end with a colon (so "The reports
+    give differing accounts:", which introduces a list, is not judged). A
     sentence is checked against the quotes of its own `[n]` markers; one without a marker is
     checked against all the answer's quotes.
     """
     claims: list[tuple[str, list[str]]] = []
     for sentence in split_sentences(text):
-        if len(content_words(sentence)) < 2:
+        if len(content_words(sentence)) < 2 or sentence.endswith(":"):
             continue
         markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
         quotes = [quotes_by_marker[m] for m in markers if m in quotes_by_marker]

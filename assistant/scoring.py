@@ -98,7 +98,9 @@ def score_question(
         if answer.abstained:
             rec.failures.append("abstained on an answerable question")
         rec.scores["fact_recall"] = m.fact_recall(said, q.facts)
-        rec.failures += [f"missing fact: {' | '.join(alts)}" for alts in q.facts if not m.fact_found(said, alts)]
+        rec.failures += [
+            f"missing fact: {' | '.join(alts)}" for alts in q.facts if not m.fact_found(said, alts)
+        ]
         rec.scores["evidence_recall"] = m.evidence_recall(evidence, cited)
         for alts, spans in zip(q.evidence, evidence, strict=True):
             if not m.evidence_covered(spans, cited):
@@ -115,7 +117,9 @@ def score_question(
         rec.counts |= {"grounded": supported, "judged": judged}
         rec.scores["groundedness"] = m.ratio(supported, judged)
         if supported < judged:
-            rec.failures.append(f"{judged - supported} of {judged} sentences not supported by their quotes")
+            rec.failures.append(
+                f"{judged - supported} of {judged} sentences not supported by their quotes"
+            )
         if judge is not None:
             verdicts = judge.judge(m.grounding_claims(answer.text, quotes))
             if verdicts is not None:
@@ -129,7 +133,12 @@ def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
     ok = [r for r in records if r.error is None]
     answerable = [r for r in ok if not r.unanswerable]
     citations = [c for r in ok for c in r.citations]
-    gold_flags = [c["supports_gold"] for r in answerable for c in r.citations if c["supports_gold"] is not None]
+    gold_flags = [
+        c["supports_gold"]
+        for r in answerable
+        for c in r.citations
+        if c["supports_gold"] is not None
+    ]
 
     def avg(key: str) -> float | None:
         return m.mean(r.scores.get(key) for r in answerable)
@@ -178,22 +187,12 @@ def resolve_evidence(
             ]
             if not spans:
                 where = "its gold reports" if q.reports else "any report"
-                raise BadSuite(f"{suite.path}: question {q.id!r}: evidence {_short(alts[0])} is not in {where}")
+                raise BadSuite(
+                    f"{suite.path}: question {q.id!r}: evidence {_short(alts[0])} is not in {where}"
+                )
             items.append(spans)
         out[q.id] = items
     return out
-
-
-def _counts(records: Sequence[QuestionRecord]) -> dict[str, int]:
-    return {
-        "questions": len(records),
-        "answerable": sum(not r.unanswerable for r in records),
-        "unanswerable": sum(r.unanswerable for r in records),
-        "passed": sum(r.passed for r in records),
-        "abstained": sum(r.abstained for r in records),
-        "citations": sum(len(r.citations) for r in records),
-        "errors": sum(r.error is not None for r in records),
-    }
 
 
 def _short(text: str, width: int = 70) -> str:

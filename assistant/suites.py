@@ -40,7 +40,18 @@ METRICS: dict[str, bool] = {
 """Every suite-level metric, mapped to True when higher is better (a threshold is then a minimum)."""
 
 QUESTION_KEYS = frozenset(
-    {"id", "question", "turns", "facts", "evidence", "reports", "answers", "unanswerable", "tags", "notes"}
+    {
+        "id",
+        "question",
+        "turns",
+        "facts",
+        "evidence",
+        "reports",
+        "answers",
+        "unanswerable",
+        "tags",
+        "notes",
+    }
 )
 SUITE_KEYS = frozenset({"name", "description", "corpus", "collection", "thresholds", "questions"})
 
@@ -159,7 +170,9 @@ def parse_suite(data: Mapping[str, Any], *, source: str, base: Path | None = Non
     """Build a Suite from parsed data (the YAML/JSONL file, or an adapter's dict)."""
     unknown = sorted(set(data) - SUITE_KEYS)
     if unknown:
-        raise BadSuite(f"{source}: unknown suite key {unknown[0]!r} (expected: {_keys(SUITE_KEYS)})")
+        raise BadSuite(
+            f"{source}: unknown suite key {unknown[0]!r} (expected: {_keys(SUITE_KEYS)})"
+        )
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         raise BadSuite(f"{source}: `questions` must be a non-empty list")

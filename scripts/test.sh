@@ -12,3 +12,5 @@ export GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+# Answer-quality gate: exits non-zero when the sample suite falls below its thresholds.
+.venv/bin/assistant eval evals/sample.yaml --out tests/artifacts/eval-sample

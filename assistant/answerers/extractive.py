@@ -24,7 +24,7 @@ from . import ABSTAIN_TEXT, AnswerRequest
 _QUESTION_WORDS = frozenset(
     terms(
         "who whom whose what which when where why how many much tell "
-        "according report reports article mention mentioned give take place happen occur"
+        "according article mention mentioned give take place happen occur side sides each"
     )
 )
 
@@ -40,7 +40,7 @@ _SYNONYM_GROUPS = [
     "sdf qasad democratic kurdish",
     "army military forces troops",
     "government state authorities",
-    "said announced reported stated claimed asserted declared",
+    "say says said announced report reported reports stated claimed asserted declared confirmed confirming",
     "close closed shut blocked",
     "capture captured seize seized control took",
     "deny denied denial rejected",
@@ -169,17 +169,18 @@ class ExtractiveAnswerer:
                 break
             if all(_overlap(c, o) < 0.5 for o in chosen):
                 chosen.append(c)
-        # Conflicting accounts: claims by different parties among the strong candidates.
-        strong = [c for c in candidates if c.score >= max(0.8 * self.threshold, 0.6 * best.score)]
+        # Conflicting accounts: claims by different parties among the strong candidates (a
+        # question about responsibility looks further down, where the denials usually are).
+        asks_who = bool(_WHO_QUESTION.search(question))
+        share = 0.45 if asks_who else 0.6
+        strong = [c for c in candidates if c.score >= max(0.7 * self.threshold, share * best.score)]
         by_speaker: dict[str, Candidate] = {}
         for c in strong:
             who = speaker(c.text)
             if who and who.lower() not in by_speaker:
                 by_speaker[who.lower()] = c
         sides = list(by_speaker.values())[:3]
-        conflict = len(sides) >= 2 and (
-            bool(_WHO_QUESTION.search(question)) or any(_CONTRAST.search(c.text) for c in sides)
-        )
+        conflict = len(sides) >= 2 and (asks_who or any(_CONTRAST.search(c.text) for c in sides))
         if conflict:
             chosen = (
                 sides

@@ -1,0 +1,72 @@
+"""Comparing an eval run with an earlier one (`assistant eval --baseline RUN.json`).
+
+Works on the runs' JSON, so any earlier result file can be the baseline, whatever code wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .suites import METRICS
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """An earlier run's result.json (or the folder holding it)."""
+    file = path / "result.json" if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"--baseline {path}: not a readable eval result ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
+        raise ConfigError(f"--baseline {path}: not an eval result (no `suites` list)")
+    data["path"] = str(file)
+    return data
+
+
+def _changed(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, list[Any]]:
+    keys = sorted(set(now) | set(before))
+    return {k: [before.get(k), now.get(k)] for k in keys if now.get(k) != before.get(k)}
+
+
+def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
+    """Deltas per metric and per question (fixed / broken) between two results' JSON.
+
+    Suites are matched by name and questions by id; a question is fixed when it fails in the
+    baseline and passes now, broken the other way round. Changed settings, models, prompts and
+    corpora are listed, since they usually explain the deltas.
+    """
+    base_suites = {s["name"]: s for s in baseline.get("suites", [])}
+    suites: dict[str, Any] = {}
+    for s in current.get("suites", []):
+        b = base_suites.get(s["name"])
+        if b is None:
+            continue
+        metrics = {}
+        for name in METRICS:
+            now, before = s["metrics"].get(name), b.get("metrics", {}).get(name)
+            if now is None and before is None:
+                continue
+            delta = now - before if now is not None and before is not None else None
+            metrics[name] = {"baseline": before, "current": now, "delta": delta}
+        was = {r["id"]: r.get("passed", False) for r in b.get("records", [])}
+        now_ = {r["id"]: r.get("passed", False) for r in s.get("records", [])}
+        suites[s["name"]] = {
+            "metrics": metrics,
+            "fixed": [q for q, ok in now_.items() if ok and q in was and not was[q]],
+            "broken": [q for q, ok in now_.items() if not ok and was.get(q, False)],
+            "added": [q for q in now_ if q not in was],
+            "removed": [q for q in was if q not in now_],
+            "corpus_changed": s.get("corpus_hash") != b.get("corpus_hash"),
+        }
+    return {
+        "path": baseline.get("path"),
+        "started": baseline.get("started"),
+        "settings": _changed(current.get("settings", {}), baseline.get("settings", {})),
+        "models": _changed(current.get("models", {}), baseline.get("models", {})),
+        "prompts": _changed(current.get("prompt_hashes", {}), baseline.get("prompt_hashes", {})),
+        "suites": suites,
+    }
