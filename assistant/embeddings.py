@@ -16,6 +16,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import BackendUnavailable, ConfigError
+from .openai_client import openai_client
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +65,8 @@ class OpenAICompatibleEmbedder:
     """Embeddings from any OpenAI-compatible `/embeddings` endpoint, through the openai SDK."""
 
     def __init__(self, settings: Settings, http_client: Any = None) -> None:
-        from openai import OpenAI
-
         self.model_name = settings.openai_embedding_model
-        self._client = OpenAI(
-            api_key=settings.openai_api_key or "not-needed",
-            base_url=settings.openai_base_url,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
-            http_client=http_client,
-        )
+        self._client = openai_client(settings, http_client)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         import openai

@@ -15,6 +15,7 @@ from typing import Any
 import openai
 
 from .config import Settings
+from .openai_client import openai_client
 from .prompts import PROMPT_DIR
 
 PROMPT_FILE = PROMPT_DIR / "judge_groundedness.txt"
@@ -34,13 +35,7 @@ class GroundednessJudge:
         """The judge for the configured server, or None when no LLM is configured."""
         if not settings.openai_configured:
             return None
-        client = openai.OpenAI(
-            api_key=settings.openai_api_key or "not-needed",
-            base_url=settings.openai_base_url,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
-            http_client=http_client,
-        )
+        client = openai_client(settings, http_client)
         return cls(client, settings.llm_model, PROMPT_FILE.read_text(encoding="utf-8"))
 
     @property

@@ -18,6 +18,7 @@ from .. import prompts
 from ..citations import format_sources, resolve_markers
 from ..config import Settings
 from ..errors import BackendUnavailable, ConfigError
+from ..openai_client import openai_client
 from ..types import Answer, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
 
@@ -45,13 +46,7 @@ class OpenAIAnswerer:
         if not settings.openai_configured:
             raise ConfigError("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL")
         self.settings = settings
-        client = openai.OpenAI(
-            api_key=settings.openai_api_key or "not-needed",
-            base_url=settings.openai_base_url,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
-            http_client=http_client,
-        )
+        client = openai_client(settings, http_client)
         self.llm = OpenAILike(
             model=settings.llm_model,
             api_key=settings.openai_api_key or "not-needed",
