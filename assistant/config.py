@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         700, ge=100, le=8000, description="Target passage size in characters (whole sentences)."
     )
     abstain_threshold: float = Field(
-        0.48,
+        0.45,
         ge=0.0,
         le=1.0,
         description="Extractive answerer abstains when its best sentence scores below this "

