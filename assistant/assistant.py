@@ -69,8 +69,15 @@ class Assistant:
         self.embedder = make_embedder(settings) if isinstance(embedder, str) else embedder
         name = self.embedder.model_name if self.embedder is not None else "none"
         self.store = store or Store.from_settings(settings, name)
+        # The lexical-index snapshot lives beside an embedded store; in server mode the index is
+        # built in memory from the server, so nothing about shared data is kept on this machine.
+        snapshot = (
+            None
+            if settings.chroma_url or store is not None
+            else settings.data_dir / "chroma" / f"lexical-{settings.collection}.npz"
+        )
         self.retriever = Retriever(
-            self.store, self.embedder, LexicalIndex(), settings.candidates, settings.rrf_k
+            self.store, self.embedder, LexicalIndex(), settings.candidates, settings.rrf_k, snapshot
         )
         self.indexer = Indexer(self.store, self.embedder, settings)
         self._answerers: dict[str, Answerer] = dict(answerers or {})

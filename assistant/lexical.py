@@ -1,16 +1,24 @@
-"""BM25 over passages, kept in step with the store report by report.
+"""BM25 over passages, kept in step with the store report by report, with an on-disk snapshot.
 
 Written by hand on purpose: bm25s (whose stopword list and Snowball stemmer we reuse) can only build an
 index from scratch, and rebuilding 100k passages on every small add or remove is what this module must
-avoid. Postings are appended per report; removed passages are masked and compacted in bulk.
+avoid. Postings are appended per report; removed passages are masked and compacted in bulk. The index
+holds ids and term statistics only; passage texts stay in Chroma and are fetched for the top hits.
+
+The snapshot (`save`/`load`) lets a new process skip re-reading and re-tokenising every passage. It
+can never serve stale results: it records each report's hash, and `sync` compares them with the
+registry and re-reads exactly the reports that differ.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import Stemmer
@@ -21,18 +29,9 @@ from .types import Passage
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMER = Stemmer.Stemmer("english")
 STOPWORDS = frozenset(STOPWORDS_EN) | {
-    "s",
-    "t",
-    "has",
-    "have",
-    "had",
-    "been",
-    "were",
-    "was",
-    "did",
-    "do",
-    "does",
-}
+    "s", "t", "has", "have", "had", "been", "were", "was", "did", "do", "does",
+}  # fmt: skip
+SNAPSHOT_VERSION = 1
 
 
 @lru_cache(maxsize=65536)
@@ -53,36 +52,40 @@ class LexicalIndex:
         self._clear()
 
     def _clear(self) -> None:
-        self.passages: list[Passage | None] = []
+        self.ids: list[str] = []  # passage id per slot
+        self.reports: list[str] = []  # report id per slot
         self._lengths: list[int] = []
-        self._doc_terms: list[tuple[str, ...]] = []
-        self._post_docs: dict[str, list[int]] = {}
+        self._alive: list[bool] = []
+        self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # loaded from a snapshot
+        self._post_docs: dict[str, list[int]] = {}  # appended since
         self._post_tfs: dict[str, list[int]] = {}
         self._np_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._df: Counter[str] = Counter()
         self._by_report: dict[str, list[int]] = {}
         self.report_hashes: dict[str, str] = {}
-        self._alive = 0
+        self._n_alive = 0
         self._total_len = 0
         self._dead = 0
 
     def __len__(self) -> int:
-        return self._alive
+        return self._n_alive
 
     def sync(
         self, wanted: dict[str, str], fetch: Callable[[list[str]], Sequence[tuple[Passage, str]]]
-    ) -> None:
-        """Make the index hold exactly the `wanted` reports (id -> hash), fetching only what changed."""
-        for rid in [r for r, h in self.report_hashes.items() if wanted.get(r) != h]:
+    ) -> int:
+        """Make the index hold exactly the `wanted` reports (id -> hash), fetching only what
+        changed; returns how many reports were added or removed."""
+        stale = [r for r, h in self.report_hashes.items() if wanted.get(r) != h]
+        for rid in stale:
             self.remove(rid)
         missing = [r for r, h in wanted.items() if self.report_hashes.get(r) != h]
         if missing:
-            got = [(p, h) for p, h in fetch(missing) if wanted.get(p.report_id) == h]
             by_report: dict[str, list[Passage]] = {}
-            for p, _ in got:
-                by_report.setdefault(p.report_id, []).append(p)
+            for p, h in fetch(missing):
+                if wanted.get(p.report_id) == h:
+                    by_report.setdefault(p.report_id, []).append(p)
             for rid in missing:
                 self.add(rid, wanted[rid], sorted(by_report.get(rid, []), key=lambda p: p.start))
+        return len(stale) + len(missing)
 
     def add(self, report_id: str, report_hash: str, passages: Iterable[Passage]) -> None:
         """Index a report's passages (replacing an older version of it)."""
@@ -90,72 +93,93 @@ class LexicalIndex:
             self.remove(report_id)
         slots = self._by_report.setdefault(report_id, [])
         for p in passages:
-            idx = len(self.passages)
             counts = Counter(terms(f"{p.section}\n{p.text}"))
-            self.passages.append(p)
-            length = sum(counts.values())
-            self._lengths.append(length)
-            self._doc_terms.append(tuple(counts))
-            for t, tf in counts.items():
-                self._post_docs.setdefault(t, []).append(idx)
-                self._post_tfs.setdefault(t, []).append(tf)
-                self._np_cache.pop(t, None)
-                self._df[t] += 1
-            self._alive += 1
-            self._total_len += length
-            slots.append(idx)
+            self._append(p.id, report_id, counts)
+            slots.append(len(self.ids) - 1)
         self.report_hashes[report_id] = report_hash
 
+    def _append(self, pid: str, report_id: str, counts: Counter[str]) -> None:
+        idx = len(self.ids)
+        length = sum(counts.values())
+        self.ids.append(pid)
+        self.reports.append(report_id)
+        self._lengths.append(length)
+        self._alive.append(True)
+        for t, tf in counts.items():
+            self._post_docs.setdefault(t, []).append(idx)
+            self._post_tfs.setdefault(t, []).append(tf)
+            self._np_cache.pop(t, None)
+        self._n_alive += 1
+        self._total_len += length
+
     def remove(self, report_id: str) -> None:
-        """Forget a report; postings are masked now and compacted when a third is dead."""
+        """Forget a report; its slots are masked now and compacted when a third is dead."""
         for idx in self._by_report.pop(report_id, []):
-            if self.passages[idx] is None:
-                continue
-            self.passages[idx] = None
-            for t in self._doc_terms[idx]:
-                self._df[t] -= 1
-            self._alive -= 1
-            self._total_len -= self._lengths[idx]
-            self._dead += 1
+            if self._alive[idx]:
+                self._alive[idx] = False
+                self._n_alive -= 1
+                self._total_len -= self._lengths[idx]
+                self._dead += 1
         self.report_hashes.pop(report_id, None)
-        if self._dead > 1000 and self._dead > len(self.passages) // 3:
+        self._np_cache.clear()
+        if self._dead > 1000 and self._dead > len(self.ids) // 3:
             self._compact()
 
     def _compact(self) -> None:
-        keep = [
-            (rid, self.report_hashes[rid], [self.passages[i] for i in idxs])
-            for rid, idxs in self._by_report.items()
-        ]
+        """Rebuild without dead slots, from the postings (no re-tokenising)."""
+        keep = np.flatnonzero(np.asarray(self._alive, dtype=bool))
+        remap = np.full(len(self.ids), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        postings = {t: self._postings(t) for t in self._all_terms()}
+        ids, reports, lengths = self.ids, self.reports, self._lengths
+        hashes = self.report_hashes
         self._clear()
-        for rid, h, ps in keep:
-            self.add(rid, h, [p for p in ps if p is not None])
+        self.ids = [ids[i] for i in keep]
+        self.reports = [reports[i] for i in keep]
+        self._lengths = [lengths[i] for i in keep]
+        self._alive = [True] * len(keep)
+        for new, rid in enumerate(self.reports):
+            self._by_report.setdefault(rid, []).append(new)
+        for t, (docs, tfs) in postings.items():
+            live = remap[docs] >= 0
+            if live.any():
+                self._frozen[t] = (remap[docs[live]], tfs[live])
+        self.report_hashes = hashes
+        self._n_alive, self._total_len = len(keep), int(sum(self._lengths))
 
-    def idf(self, term: str) -> float:
-        """BM25's idf (the +1 keeps it positive): rare words weigh more in sentence scoring too."""
-        n, df = max(self._alive, 1), self._df.get(term, 0)
-        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+    def _all_terms(self) -> set[str]:
+        return set(self._frozen) | set(self._post_docs)
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         got = self._np_cache.get(term)
         if got is None:
-            got = (
-                np.asarray(self._post_docs.get(term, []), dtype=np.int64),
-                np.asarray(self._post_tfs.get(term, []), dtype=np.float32),
-            )
+            frozen = self._frozen.get(term)
+            docs = np.asarray(self._post_docs.get(term, []), dtype=np.int64)
+            tfs = np.asarray(self._post_tfs.get(term, []), dtype=np.float32)
+            if frozen is not None:
+                docs, tfs = np.concatenate([frozen[0], docs]), np.concatenate([frozen[1], tfs])
+            alive = np.asarray(self._alive, dtype=bool)
+            live = alive[docs] if len(docs) else np.zeros(0, dtype=bool)
+            got = (docs[live], tfs[live])
             self._np_cache[term] = got
         return got
 
+    def idf(self, term: str) -> float:
+        """BM25's idf (the +1 keeps it positive): rare words weigh more in sentence scoring too."""
+        n, df = max(self._n_alive, 1), len(self._postings(term)[0])
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
     def search(
-        self, query: str, n: int, allowed: Callable[[Passage], bool] | None = None
-    ) -> list[tuple[Passage, float]]:
-        """Top-n passages by BM25 score (only those with a positive score)."""
+        self, query: str, n: int, allowed: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, str, float]]:
+        """Top-n (passage id, report id, BM25 score), only positive scores; `allowed` gets a
+        report id."""
         qterms = set(terms(query))
-        if not qterms or not self._alive:
+        if not qterms or not self._n_alive:
             return []
         lengths = np.asarray(self._lengths, dtype=np.float32)
-        avgdl = self._total_len / self._alive
-        scores: dict[int, float] = {}
-        acc = np.zeros(len(self.passages), dtype=np.float32)
+        avgdl = self._total_len / self._n_alive
+        acc = np.zeros(len(self.ids), dtype=np.float32)
         touched: list[np.ndarray] = []
         for t in qterms:
             docs, tfs = self._postings(t)
@@ -168,13 +192,65 @@ class LexicalIndex:
             return []
         cand = np.unique(np.concatenate(touched))
         order = cand[np.argsort(-acc[cand], kind="stable")]
-        out: list[tuple[Passage, float]] = []
+        out: list[tuple[str, str, float]] = []
         for idx in order:
-            p = self.passages[int(idx)]
-            if p is None or (allowed is not None and not allowed(p)):
+            i = int(idx)
+            if allowed is not None and not allowed(self.reports[i]):
                 continue
-            scores[int(idx)] = float(acc[idx])
-            out.append((p, float(acc[idx])))
+            out.append((self.ids[i], self.reports[i], float(acc[i])))
             if len(out) >= n:
                 break
         return out
+
+    # snapshot ---------------------------------------------------------------------------------
+
+    def save(self, path: Path, extra: dict[str, object]) -> None:
+        """Write the index (and `extra` JSON, e.g. the registry it was synced with) atomically."""
+        if self._dead:
+            self._compact()
+        vocab = sorted(self._all_terms())
+        parts = [self._postings(t) for t in vocab]
+        offsets = np.cumsum([0] + [len(d) for d, _ in parts])
+        meta = {
+            "version": SNAPSHOT_VERSION,
+            "vocab": vocab,
+            "ids": self.ids,
+            "reports": self.reports,
+            "hashes": self.report_hashes,
+            "extra": extra,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            lengths=np.asarray(self._lengths, dtype=np.int32),
+            offsets=offsets,
+            docs=np.concatenate([d for d, _ in parts]) if parts else np.zeros(0, np.int64),
+            tfs=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.float32),
+        )
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[LexicalIndex, dict[str, object]] | None:
+        """The saved index and its `extra`, or None when there is none or it is unreadable."""
+        try:
+            with np.load(path) as data:
+                meta = json.loads(data["meta"].tobytes())
+                lengths, offsets = data["lengths"], data["offsets"]
+                docs, tfs = data["docs"], data["tfs"]
+        except (OSError, ValueError, KeyError):
+            return None
+        if meta.get("version") != SNAPSHOT_VERSION:
+            return None
+        index = cls()
+        index.ids, index.reports = meta["ids"], meta["reports"]
+        index._lengths = [int(x) for x in lengths]
+        index._alive = [True] * len(index.ids)
+        for i, t in enumerate(meta["vocab"]):
+            index._frozen[t] = (docs[offsets[i] : offsets[i + 1]], tfs[offsets[i] : offsets[i + 1]])
+        for i, rid in enumerate(index.reports):
+            index._by_report.setdefault(rid, []).append(i)
+        index.report_hashes = meta["hashes"]
+        index._n_alive, index._total_len = len(index.ids), int(lengths.sum())
+        return index, meta["extra"]

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .embeddings import Embedder
@@ -57,6 +58,7 @@ class Retriever:
         lexical: LexicalIndex | None = None,
         candidates: int = 40,
         rrf_k: int = 60,
+        snapshot: Path | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -66,11 +68,30 @@ class Retriever:
         # The lexical index is mutated by sync and read by search: one question at a time in there
         # (milliseconds); the dense query and the answering run concurrently.
         self._lock = threading.Lock()
+        # Where the lexical index is saved between processes (a validated cache, see `sync`);
+        # it is rewritten once a twentieth of the reports changed.
+        self.snapshot = snapshot
+        self._loaded = False
+        self._unsaved = 0
 
     def sync(self) -> dict[str, ReportRecord]:
-        """Bring the lexical index in step with the store (a no-op when nothing changed)."""
+        """Bring the lexical index in step with the store (a no-op when nothing changed).
+
+        A new process starts from the snapshot, if any: `sync` then re-reads only the reports
+        whose hash differs from the registry's, so the snapshot can never serve stale text."""
+        if not self._loaded and self.snapshot is not None:
+            self._loaded = True
+            got = LexicalIndex.load(self.snapshot)
+            if got is not None:
+                self.lexical = got[0]
         records = self.store.records()
-        self.lexical.sync({r.id: r.hash for r in records.values()}, self.store.passages_of)
+        changed = self.lexical.sync(
+            {r.id: r.hash for r in records.values()}, self.store.passages_of
+        )
+        self._unsaved += changed
+        if self.snapshot is not None and self._unsaved > max(20, len(records) // 20):
+            self.lexical.save(self.snapshot, {})
+            self._unsaved = 0
         return records
 
     def retrieve(
@@ -92,10 +113,10 @@ class Retriever:
             return []
 
         with self._lock:
-            lexical = self.lexical.search(
+            lexical_hits = self.lexical.search(
                 question,
                 self.candidates,
-                (lambda p: p.report_id in allowed) if filters.active else None,
+                (lambda rid: rid in allowed) if filters.active else None,
             )
         dense: list[tuple[Passage, float]] = []
         if self.embedder is not None:
@@ -108,6 +129,15 @@ class Retriever:
             ]
         if not dense and not terms(question):
             raise BadQuestion("the question has no searchable words")
+        known = {p.id: p for p, _ in dense}
+        fetched = self.store.get_passages([pid for pid, _, _ in lexical_hits if pid not in known])
+        lexical: list[tuple[Passage, float]] = []
+        for pid, rid, score in lexical_hits:
+            p = known.get(pid) or (
+                fetched[pid][0] if pid in fetched and fetched[pid][1] == records[rid].hash else None
+            )
+            if p is not None:
+                lexical.append((p, score))
         return self._fuse(dense, lexical, records, top_k)
 
     def _fuse(

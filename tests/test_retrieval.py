@@ -26,14 +26,14 @@ def test_lexical_index_follows_adds_updates_and_removes() -> None:
     index = LexicalIndex()
     index.add("a", "h1", [passage("a", 0, "Shelling hit Aleppo"), passage("a", 1, "A road closed")])
     index.add("b", "h1", [passage("b", 0, "Clashes near Homs")])
-    assert [p.report_id for p, _ in index.search("shelling Aleppo", 5)] == ["a"]
+    assert [rid for _, rid, _ in index.search("shelling Aleppo", 5)] == ["a"]
     index.add("a", "h2", [passage("a", 0, "A truce in Aleppo")])  # a new version replaces the old
     assert index.search("shelling", 5) == []
     assert len(index) == 2
     index.remove("b")
     assert index.search("Homs", 5) == [] and len(index) == 1
     index.sync({"a": "h2", "c": "h1"}, lambda ids: [(passage("c", 0, "Floods in Raqqa"), "h1")])
-    assert [p.report_id for p, _ in index.search("Raqqa", 5)] == ["c"]
+    assert [rid for _, rid, _ in index.search("Raqqa", 5)] == ["c"]
     assert index.report_hashes == {"a": "h2", "c": "h1"}
 
 
@@ -46,7 +46,7 @@ def test_rare_words_weigh_more() -> None:
         + [passage("a", 9, "clashes near Nayrab camp")],
     )
     assert index.idf("nayrab") > index.idf("clash")
-    assert index.search("Nayrab clashes", 1)[0][0].id == "a::9"
+    assert index.search("Nayrab clashes", 1)[0][0] == "a::9"
 
 
 def test_sync_fetches_only_what_changed() -> None:
@@ -61,6 +61,44 @@ def test_sync_fetches_only_what_changed() -> None:
     index.sync({"a": "h", "b": "h", "c": "h"}, fetch)
     index.sync({"a": "h", "c": "h"}, fetch)
     assert fetched == [["a", "b"], ["c"]]
+
+
+def test_compaction_after_many_removals_keeps_results_exact() -> None:
+    index = LexicalIndex()
+    for r in range(60):
+        index.add(
+            f"r{r}",
+            "h",
+            [passage(f"r{r}", i, f"district {r} report {i} shelling") for i in range(40)],
+        )
+    before = index.search("district 59 shelling", 3)
+    for r in range(40):
+        index.remove(f"r{r}")  # 1,600 of 2,400 slots die: compaction runs
+    assert len(index) == 800 and len(index.ids) < 2400, "dead slots were compacted away"
+    assert index.search("district 59 shelling", 3)[0][0] == before[0][0]
+    assert all(
+        rid not in {f"r{r}" for r in range(40)} for _, rid, _ in index.search("shelling", 900)
+    )
+
+
+def test_a_snapshot_is_reused_but_never_stale(tmp_path: Path) -> None:
+    index = LexicalIndex()
+    index.add("a", "h1", [passage("a", 0, "Shelling hit Aleppo")])
+    index.add("b", "h1", [passage("b", 0, "Clashes near Homs")])
+    index.save(tmp_path / "lex.npz", {})
+    loaded, _ = LexicalIndex.load(tmp_path / "lex.npz")
+    assert loaded.search("Homs", 5) == index.search("Homs", 5)
+    fetched: list[list[str]] = []
+
+    def fetch(ids: list[str]) -> list[tuple[Passage, str]]:
+        fetched.append(ids)
+        return [(passage("b", 0, "A truce in Homs"), "h2")]
+
+    loaded.sync({"a": "h1", "b": "h2"}, fetch)  # b changed since the snapshot was written
+    assert fetched == [["b"]], "only the changed report is read again"
+    assert [rid for _, rid, _ in loaded.search("truce", 5)] == ["b"]
+    assert loaded.search("Clashes", 5) == []
+    assert LexicalIndex.load(tmp_path / "missing.npz") is None
 
 
 @pytest.fixture

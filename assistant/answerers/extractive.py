@@ -145,9 +145,7 @@ class ExtractiveAnswerer:
                 for t, w in weights.items():
                     if t in sterms:
                         cover += w
-                    elif _SYNONYMS.get(t, frozenset()) & sterms:
-                        cover += 0.7 * w
-                    elif t in borrowed:
+                    elif _SYNONYMS.get(t, frozenset()) & sterms or t in borrowed:
                         cover += 0.7 * w
                 cover = cover / total if total else 0.0
                 if wants_number:  # "how many" is answered by a sentence with a number in it
