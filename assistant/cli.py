@@ -130,20 +130,24 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
+def _ingest_default_corpus(assistant: Any, settings: Settings) -> None:
+    """Fill an empty store with the default corpus, or say what to run when there is none."""
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        raise EmptyIndex(
+            f"no reports are ingested and the corpus folder {corpus} does not exist: "
+            "run `assistant ingest PATH`"
+        )
+    print(f"the store is empty: ingesting {corpus} first", file=sys.stderr)
+    print(assistant.ingest([corpus]).line(), file=sys.stderr)
+
+
 def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs: Any) -> Answer:
     """Ask; on an empty store, ingest the default corpus first (or say what to run)."""
     try:
         return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
     except EmptyIndex:
-        corpus = settings.corpus_dir
-        if not corpus.is_dir():
-            raise EmptyIndex(
-                f"no reports are ingested and the corpus folder {corpus} does not exist: "
-                "run `assistant ingest PATH`"
-            ) from None
-        print(f"the store is empty: ingesting {corpus} first", file=sys.stderr)
-        summary = assistant.ingest([corpus])
-        print(summary.line(), file=sys.stderr)
+        _ingest_default_corpus(assistant, settings)
         return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
 
 
@@ -201,7 +205,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             continue
         try:
             if not assistant.reports():
-                _ask_with_corpus(assistant, settings, "warm-up")
+                _ingest_default_corpus(assistant, settings)
             stream = chat.stream(question)
             for _ in stream:
                 pass

@@ -137,3 +137,10 @@ def test_python_dash_m_and_console_script_are_the_same_program() -> None:
     exe = Path(sys.executable).parent / "assistant"
     result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and "ingest" in result.stdout and "ask" in result.stdout
+
+
+def test_chat_on_an_empty_store_ingests_the_corpus_first(tmp_path: Path) -> None:
+    result = run(tmp_path, "chat", input="Which road was closed?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "ingesting" in result.stderr
+    assert "Gaziantep-Aleppo road" in result.stdout
