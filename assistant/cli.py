@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -259,10 +260,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from .ui import launch
 
+    try:  # check the address first: the web server would log its own traceback-like lines
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((args.host, args.port))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot serve the UI on {args.host}:{args.port}: {reason}") from exc
     assistant = _assistant(settings)
     try:
         launch(assistant, args.host, args.port)
-    except OSError as exc:  # the port is taken or the host cannot be bound
+    except OSError as exc:  # taken in the meantime
         raise ConfigError(f"cannot serve the UI on {args.host}:{args.port}: {exc}") from exc
     return 0
 

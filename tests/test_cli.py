@@ -144,3 +144,42 @@ def test_chat_on_an_empty_store_ingests_the_corpus_first(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "ingesting" in result.stderr
     assert "Gaziantep-Aleppo road" in result.stdout
+
+
+def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(tmp_path: Path) -> None:
+    import time
+    import urllib.request
+
+    from .conftest import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        page = ""
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    page = resp.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert "Report assistant" in page
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "ingesting" in err and "added 2" in err
+    busy = run(tmp_path, "ui", "--port", str(port), "--host", "256.0.0.1")
+    assert_one_line_error(busy)
