@@ -176,3 +176,16 @@ def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
     data = sample.ask("Which road was closed?").to_json()
     assert list(data) == ["question", "answer", "abstained", "backend", "citations"]
     assert list(data["citations"][0]) == ["marker", "report", "title", "start", "end", "quote"]  # type: ignore[index]
+
+
+def test_a_question_with_several_parts_is_answered_from_several_sentences(
+    sample: Assistant,
+) -> None:
+    answer = sample.ask(
+        "How many people did the Aleppo Health Directorate say were killed, and which road was "
+        "closed after the bombing near the Shihane and Lairamoun roundabouts?"
+    )
+    assert not answer.abstained, answer.text
+    assert_verified(sample, answer)
+    assert "two people were killed" in quotes(answer)
+    assert "Gaziantep-Aleppo road was closed" in quotes(answer)

@@ -68,6 +68,7 @@ _SPEAKER = re.compile(
     re.I,
 )
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
+MANY_PARTS = 8  # questions with this many content stems are judged by what sentences cover together
 _CONTINUES = re.compile(r"\s*(he|she|they|it|this|these|that|those|the latter)\b", re.I)
 _PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i"}
 _CONTRAST = re.compile(
@@ -92,6 +93,8 @@ class Candidate:
     text: str
     score: float
     terms: frozenset[str]
+    credit: tuple[tuple[str, float], ...] = ()  # question stems it matches, with their weight
+    dense: float = 0.0
 
     @property
     def flat(self) -> str:
@@ -141,19 +144,19 @@ class ExtractiveAnswerer:
                 previous = sterms
                 if len(sterms) < 3:
                     continue
-                cover = 0.0
+                credit: list[tuple[str, float]] = []
                 for t, w in weights.items():
                     if t in sterms:
-                        cover += w
+                        credit.append((t, w))
                     elif _SYNONYMS.get(t, frozenset()) & sterms or t in borrowed:
-                        cover += 0.7 * w
-                cover = cover / total if total else 0.0
+                        credit.append((t, 0.7 * w))
+                cover = sum(c for _, c in credit) / total if total else 0.0
                 if wants_number:  # "how many" is answered by a sentence with a number in it
                     cover = min(1.0, cover + 0.1) if _NUMBER.search(sent) else 0.5 * cover
                 if wants_date and _DATE.search(sent):
                     cover = min(1.0, cover + 0.1)
                 score = cover if dense is None else 0.6 * cover + 0.4 * dense
-                out.append(Candidate(sp, s, e, sent, score, sterms))
+                out.append(Candidate(sp, s, e, sent, score, sterms, tuple(credit), dense or 0.0))
         out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
         return out
 
@@ -187,14 +190,49 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
         return chosen, conflict
 
+    def cover(
+        self, candidates: list[Candidate], weights: dict[str, float]
+    ) -> tuple[list[Candidate], float]:
+        """For questions with many parts (comparisons, multi-hop): greedily pick the sentences
+        that together cover most of the question, and score them together."""
+        total = sum(weights.values()) or 1.0
+        got: dict[str, float] = {}
+        chosen: list[Candidate] = []
+        pool = candidates[: 8 * self.max_sentences]
+        while len(chosen) < self.max_sentences:
+
+            def gain(c: Candidate) -> float:
+                return sum(max(0.0, w - got.get(t, 0.0)) for t, w in c.credit)
+
+            best = max((c for c in pool if c not in chosen), key=gain, default=None)
+            if best is None or gain(best) < 0.05 * total:
+                break
+            chosen.append(best)
+            for t, w in best.credit:
+                got[t] = max(got.get(t, 0.0), w)
+        if not chosen:
+            return [], 0.0
+        dense = sum(c.dense for c in chosen) / len(chosen)
+        cover = sum(got.values()) / total
+        score = cover if chosen[0].source.dense is None else 0.6 * cover + 0.4 * dense
+        chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
+        return chosen, score
+
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         candidates = self.score_sentences(request)
-        if not candidates or candidates[0].score < self.threshold:
+        weights = _query_weights(request, request.question)
+        if len(weights) >= MANY_PARTS and candidates:
+            chosen, score = self.cover(candidates, weights)
+            conflict = False
+        else:
+            score = candidates[0].score if candidates else 0.0
+        if score < self.threshold:
             yield ABSTAIN_TEXT
             yield self._final(request, ABSTAIN_TEXT, (), True, t0)
             return
-        chosen, conflict = self.select(candidates, request.question)
+        if len(weights) < MANY_PARTS:
+            chosen, conflict = self.select(candidates, request.question)
         parts: list[str] = []
         citations: list[Citation] = []
         if conflict:
