@@ -105,6 +105,7 @@ def test_who_started_the_clashes_shows_both_accounts_with_who_said_them(sample: 
     assert "differing accounts" in text
     assert "Syrian Democratic Forces announced" in text
     assert "Ministry of Defense denied" in text
+    assert "exodus" not in text, "claims about other things are not sides of this dispute"
 
 
 @pytest.mark.parametrize("alias", ["qasad", "QASAD", "SDF", "Syrian Democratic Forces"])

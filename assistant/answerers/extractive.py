@@ -173,10 +173,20 @@ class ExtractiveAnswerer:
         # Conflicting accounts: claims by different parties among the strong candidates (a
         # question about responsibility looks further down, where the denials usually are).
         asks_who = bool(_WHO_QUESTION.search(question))
-        share = 0.45 if asks_who else 0.6
-        strong = [c for c in candidates if c.score >= max(0.7 * self.threshold, share * best.score)]
+        floor = 0.7 * self.threshold
+
+        def strong(c: Candidate) -> bool:
+            if c.score >= max(floor, 0.6 * best.score):
+                return True
+            # further down only a claim that disputes another (a denial, "in contrast") qualifies
+            return (
+                asks_who
+                and c.score >= max(floor, 0.45 * best.score)
+                and bool(_CONTRAST.search(c.text))
+            )
+
         by_speaker: dict[str, Candidate] = {}
-        for c in strong:
+        for c in filter(strong, candidates):
             who = speaker(c.text)
             if who and who.lower() not in by_speaker:
                 by_speaker[who.lower()] = c
