@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from .store import Store
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
 MAX_QUESTION_CHARS = 2000
+TEXT_CACHE = 256  # report texts kept in memory for quoting
 
 
 class AnswerStream:
@@ -81,7 +83,7 @@ class Assistant:
         )
         self.indexer = Indexer(self.store, self.embedder, settings)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
-        self._texts: dict[str, tuple[str, str]] = {}
+        self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -132,9 +134,12 @@ class Assistant:
         rec = self.store.records().get(report_id)
         cached = self._texts.get(report_id)
         if rec is not None and cached is not None and cached[0] == rec.hash:
+            self._texts.move_to_end(report_id)
             return cached[1]
         report = self.store.report(report_id)
         self._texts[report_id] = (report.hash, report.text)
+        if len(self._texts) > TEXT_CACHE:  # bounded: a long-running UI must not hold the corpus
+            self._texts.popitem(last=False)
         return report.text
 
     def remove(self, report_id: str) -> None:

@@ -60,6 +60,7 @@ class LexicalIndex:
         self._post_docs: dict[str, list[int]] = {}  # appended since
         self._post_tfs: dict[str, list[int]] = {}
         self._np_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None  # lengths, alive as numpy
         self._by_report: dict[str, list[int]] = {}
         self.report_hashes: dict[str, str] = {}
         self._n_alive = 0
@@ -111,6 +112,7 @@ class LexicalIndex:
             self._np_cache.pop(t, None)
         self._n_alive += 1
         self._total_len += length
+        self._arrays = None
 
     def remove(self, report_id: str) -> None:
         """Forget a report; its slots are masked now and compacted when a third is dead."""
@@ -122,6 +124,7 @@ class LexicalIndex:
                 self._dead += 1
         self.report_hashes.pop(report_id, None)
         self._np_cache.clear()
+        self._arrays = None
         if self._dead > 1000 and self._dead > len(self.ids) // 3:
             self._compact()
 
@@ -147,6 +150,15 @@ class LexicalIndex:
         self.report_hashes = hashes
         self._n_alive, self._total_len = len(keep), int(sum(self._lengths))
 
+    def _numpy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lengths and alive flags as arrays, rebuilt only after a change (not per query)."""
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self._lengths, dtype=np.float32),
+                np.asarray(self._alive, dtype=bool),
+            )
+        return self._arrays
+
     def _all_terms(self) -> set[str]:
         return set(self._frozen) | set(self._post_docs)
 
@@ -158,7 +170,7 @@ class LexicalIndex:
             tfs = np.asarray(self._post_tfs.get(term, []), dtype=np.float32)
             if frozen is not None:
                 docs, tfs = np.concatenate([frozen[0], docs]), np.concatenate([frozen[1], tfs])
-            alive = np.asarray(self._alive, dtype=bool)
+            alive = self._numpy()[1]
             live = alive[docs] if len(docs) else np.zeros(0, dtype=bool)
             got = (docs[live], tfs[live])
             self._np_cache[term] = got
@@ -177,7 +189,7 @@ class LexicalIndex:
         qterms = set(terms(query))
         if not qterms or not self._n_alive:
             return []
-        lengths = np.asarray(self._lengths, dtype=np.float32)
+        lengths = self._numpy()[0]
         avgdl = self._total_len / self._n_alive
         acc = np.zeros(len(self.ids), dtype=np.float32)
         touched: list[np.ndarray] = []

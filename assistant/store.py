@@ -128,12 +128,6 @@ class Store:
             self._client, self._passages, self._registry = client, passages, registry
         return self._passages, self._registry
 
-    def ping(self) -> None:
-        """Raise StoreUnavailable unless the store answers."""
-        passages, _ = self._open()
-        with self._guard():
-            passages.count()
-
     def drop(self) -> None:
         """Delete both collections (rebuild with another embedding model)."""
         with self._guard():

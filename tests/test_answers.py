@@ -190,3 +190,27 @@ def test_a_question_with_several_parts_is_answered_from_several_sentences(
     assert_verified(sample, answer)
     assert "two people were killed" in quotes(answer)
     assert "Gaziantep-Aleppo road was closed" in quotes(answer)
+
+
+def test_a_new_backend_registers_like_the_built_in_ones(sample: Assistant) -> None:
+    """The registry is the extension point: a backend registered by name is usable at once."""
+    from assistant.answerers import ABSTAIN_TEXT, register
+    from assistant.answerers.extractive import make
+
+    class Shouting:
+        name = "shouting"
+
+        def __init__(self, settings) -> None:
+            self.inner = make(settings)
+
+        def condense(self, question, history):
+            return self.inner.condense(question, history)
+
+        def answer(self, request):
+            for event in self.inner.answer(request):
+                yield event.upper() if isinstance(event, str) else event
+
+    register("shouting")(Shouting)
+    stream = sample.stream("Which road was closed?", backend="shouting")
+    assert "GAZIANTEP-ALEPPO ROAD" in "".join(stream)
+    assert stream.result().text != ABSTAIN_TEXT

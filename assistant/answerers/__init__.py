@@ -50,11 +50,6 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return deco
 
 
-def available() -> list[str]:
-    _load_builtins()
-    return sorted(_REGISTRY)
-
-
 def make_answerer(name: str, settings: Settings) -> Answerer:
     """Build the answerer registered under `name`."""
     from ..errors import ConfigError
