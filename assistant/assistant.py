@@ -9,16 +9,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .embeddings import Embedder, make_embedder
-from .errors import AssistantError, BadQuestion
+from .errors import AssistantError, BackendUnavailable, BadQuestion, ConfigError
 from .indexer import Indexer, Progress
 from .lexical import LexicalIndex
 from .memory import Conversation
 from .prompts import hashes
 from .retrieval import Filters, Retriever
-from .store import Store
+from .store import ReportRecord, VectorStore, make_store
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
 MAX_QUESTION_CHARS = 2000
@@ -51,7 +52,8 @@ class AnswerStream:
         """Consume what is left and return the final answer."""
         for _ in self:
             pass
-        assert self.answer is not None, "answerer ended without an answer"
+        if self.answer is None:  # a backend bug, not a user error: say which backend
+            raise BackendUnavailable("the answerer ended without an answer")
         return self.answer
 
 
@@ -61,7 +63,7 @@ class Assistant:
     def __init__(
         self,
         settings: Settings | None = None,
-        store: Store | None = None,
+        store: VectorStore | None = None,
         embedder: Embedder | str | None = "from-settings",
         answerers: dict[str, Answerer] | None = None,
     ) -> None:
@@ -70,7 +72,7 @@ class Assistant:
         self.settings = settings = settings or Settings()
         self.embedder = make_embedder(settings) if isinstance(embedder, str) else embedder
         name = self.embedder.model_name if self.embedder is not None else "none"
-        self.store = store or Store.from_settings(settings, name)
+        self.store = store or make_store(settings, name)
         # The lexical-index snapshot lives beside an embedded store; in server mode the index is
         # built in memory from the server, so nothing about shared data is kept on this machine.
         snapshot = (
@@ -84,6 +86,7 @@ class Assistant:
         self.indexer = Indexer(self.store, self.embedder, settings)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
+        self._aliases: tuple[dict[str, ReportRecord], AliasTable] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -115,7 +118,15 @@ class Assistant:
     ) -> IngestSummary:
         """Add new and changed reports; skip unchanged ones; with `prune`, forget reports whose files
         are gone. A file that cannot be read is named in `failed`; the rest of the batch goes on."""
-        roots = [Path(p) for p in (paths or [self.settings.corpus_dir])]
+        if paths:
+            roots = [Path(p) for p in paths]
+        elif self.settings.corpus_dir is not None:
+            roots = [self.settings.corpus_dir]
+        else:
+            raise ConfigError(
+                "no reports folder given and ASSISTANT_CORPUS_DIR is unset: pass a path "
+                "(or use `assistant ingest --sample` for the bundled sample reports)"
+            )
         return self.indexer.run(roots, prune=prune, rebuild=rebuild, progress=progress)
 
     def reports(self) -> list[ReportInfo]:
@@ -142,6 +153,18 @@ class Assistant:
             self._texts.popitem(last=False)
         return report.text
 
+    def aliases(self) -> AliasTable:
+        """Names the stored reports define for the same things, joined across reports; rebuilt
+        when the store changes (its records are cached per generation)."""
+        records = self.store.records()
+        if self._aliases is None or self._aliases[0] is not records:
+            table = AliasTable.build(
+                (pair for r in records.values() for pair in r.aliases),
+                (name for r in records.values() for name in r.names),
+            )
+            self._aliases = (records, table)
+        return self._aliases[1]
+
     def remove(self, report_id: str) -> None:
         """Delete a report and every passage of it."""
         self.store.remove_report(report_id)
@@ -162,7 +185,9 @@ class Assistant:
         filters = Filters(
             frozenset(report_ids) if report_ids is not None else None, published_from, published_to
         )
-        return self.retriever.retrieve(_check(question), top_k or self.settings.top_k, filters)
+        question = _check(question)
+        extra = self.aliases().query_words(question)
+        return self.retriever.retrieve(question, top_k or self.settings.top_k, filters, extra)
 
     def stream(
         self,
@@ -195,9 +220,10 @@ class Assistant:
             query=query,
             passages=passages,
             report_text=self.report_text,
-            idf=self.retriever.lexical.idf,
+            idf=self.retriever.idf,
             history=tuple(history),
             timings={"condense": t1 - t0, "retrieve": t2 - t1},
+            aliases=self.aliases().expansions(f"{question} {query}"),
         )
         return AnswerStream(answerer.answer(request), on_done)
 

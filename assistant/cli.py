@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .answerers import ANSWERERS
+from .bundled import sample_corpus
 from .config import Settings
 from .errors import AssistantError, ConfigError, EmptyIndex
 from .types import Answer
@@ -33,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="forget stored reports whose files are gone"
     )
     ing.add_argument("--rebuild", action="store_true", help="drop the collection and ingest again")
+    ing.add_argument(
+        "--sample", action="store_true", help="ingest the sample reports shipped with the assistant"
+    )
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
@@ -41,15 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--report", action="append", default=None, help="only this report id (repeatable)"
     )
-    ask.add_argument("--backend", choices=["extractive", "openai"], default=None)
+    ask.add_argument("--backend", choices=ANSWERERS.names(), default=None)
 
     chat = sub.add_parser(
         "chat", help="a conversation in the terminal (follow-ups use the history)"
     )
-    chat.add_argument("--backend", choices=["extractive", "openai"], default=None)
+    chat.add_argument("--backend", choices=ANSWERERS.names(), default=None)
 
     rep = sub.add_parser("reports", help="list stored reports")
     rep.add_argument("--json", action="store_true")
+
+    al = sub.add_parser("aliases", help="names the reports define for the same things")
+    al.add_argument("--json", action="store_true")
 
     rm = sub.add_parser("remove", help="delete a report and all its passages")
     rm.add_argument("report_id")
@@ -60,8 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--out", type=Path, default=None, help="folder for result.json + report.html")
     ev.add_argument("--baseline", type=Path, default=None, help="an earlier result.json")
-    ev.add_argument("--backend", choices=["extractive", "openai"], default=None)
-    ev.add_argument("--limit", type=int, default=None, help="at most N questions per suite")
+    ev.add_argument("--backend", choices=ANSWERERS.names(), default=None)
+    ev.add_argument(
+        "--limit", type=int, default=None, help="at most N questions per suite (default: all)"
+    )
+    ev.add_argument(
+        "--split",
+        default="dev",
+        help="benchmark questions: dev (default), heldout, or a questions .jsonl file",
+    )
     ev.add_argument("--data", type=Path, default=None, help="folder of benchmark data")
 
     ui = sub.add_parser(
@@ -116,8 +131,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
+        paths = [*args.paths, sample_corpus()] if args.sample else args.paths
         summary = assistant.ingest(
-            args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=progress
+            paths or None, prune=args.prune, rebuild=args.rebuild, progress=progress
         )
     for name, reason in summary.failed:
         print(f"failed: {name}: {reason}", file=sys.stderr)
@@ -134,10 +150,11 @@ def _stderr_console() -> Any:
 def _ingest_default_corpus(assistant: Any, settings: Settings) -> None:
     """Fill an empty store with the default corpus, or say what to run when there is none."""
     corpus = settings.corpus_dir
-    if not corpus.is_dir():
+    if corpus is None or not corpus.is_dir():
+        where = f" and the corpus folder {corpus} does not exist" if corpus else ""
         raise EmptyIndex(
-            f"no reports are ingested and the corpus folder {corpus} does not exist: "
-            "run `assistant ingest PATH`"
+            f"no reports are ingested{where}: run `assistant ingest PATH` "
+            "(or `assistant ingest --sample` for the bundled sample reports)"
         )
     print(f"the store is empty: ingesting {corpus} first", file=sys.stderr)
     print(assistant.ingest([corpus]).line(), file=sys.stderr)
@@ -243,6 +260,18 @@ def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_aliases(args: argparse.Namespace, settings: Settings) -> int:
+    groups = [list(g.names) for g in _assistant(settings).aliases().groups]
+    if args.json:
+        print(json.dumps(groups, ensure_ascii=False, indent=2))
+    elif not groups:
+        print("no aliases learned (reports define names with parentheses, 'known as', acronyms)")
+    else:
+        for names in groups:
+            print(" = ".join(names))
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     _assistant(settings).remove(args.report_id)
     print(f"removed {args.report_id}")
@@ -250,11 +279,12 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import eval_main
+    from .evals import eval_main
 
     return eval_main(
-        args.suites, args.out, args.baseline, args.backend, args.limit, args.data, settings
-    )
+        args.suites, settings, out=args.out, baseline=args.baseline, backend=args.backend,
+        limit=args.limit, split=args.split, data_dir=args.data,
+    )  # fmt: skip
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
@@ -280,6 +310,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ask": cmd_ask,
     "chat": cmd_chat,
     "reports": cmd_reports,
+    "aliases": cmd_aliases,
     "remove": cmd_remove,
     "eval": cmd_eval,
     "ui": cmd_ui,

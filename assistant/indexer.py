@@ -20,7 +20,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import UnreadableReport
 from .ingestion import discover, read_report, split_passages
-from .store import ReportRecord, Store
+from .store import ReportRecord, VectorStore
 from .types import IngestSummary, Passage, Report
 
 Progress = Callable[[int, int, str], None]
@@ -47,7 +47,7 @@ def embed_text(report: Report, passage: Passage) -> str:
 class Indexer:
     """Runs one ingest over a store; `Assistant.ingest` is a thin call to `run`."""
 
-    def __init__(self, store: Store, embedder: Embedder | None, settings: Settings) -> None:
+    def __init__(self, store: VectorStore, embedder: Embedder | None, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings

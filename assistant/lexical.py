@@ -24,13 +24,12 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from .lexicon_en import EXTRA_STOPWORDS
 from .types import Passage
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMER = Stemmer.Stemmer("english")
-STOPWORDS = frozenset(STOPWORDS_EN) | {
-    "s", "t", "has", "have", "had", "been", "were", "was", "did", "do", "does",
-}  # fmt: skip
+STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(EXTRA_STOPWORDS)
 SNAPSHOT_VERSION = 1
 
 
@@ -182,11 +181,15 @@ class LexicalIndex:
         return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
     def search(
-        self, query: str, n: int, allowed: Callable[[str], bool] | None = None
+        self,
+        query: str,
+        n: int,
+        allowed: Callable[[str], bool] | None = None,
+        extra_terms: Iterable[str] = (),
     ) -> list[tuple[str, str, float]]:
         """Top-n (passage id, report id, BM25 score), only positive scores; `allowed` gets a
-        report id."""
-        qterms = set(terms(query))
+        report id; `extra_terms` (already stemmed: aliases of names in the query) widen it."""
+        qterms = set(terms(query)) | set(extra_terms)
         if not qterms or not self._n_alive:
             return []
         lengths = self._numpy()[0]

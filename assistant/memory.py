@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from . import lexicon_en as en
 from .types import Answer, Turn
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|then|and what|why|who else)\b"
-    r"|\b(it|its|they|them|their|theirs|he|him|his|she|her|this|that|these|those|there|the latter|the former|same)\b",
+    rf"^\s*({'|'.join(en.FOLLOW_UP_OPENERS)})\b|\b({'|'.join(en.FOLLOW_UP_REFERENCES)})\b",
     re.IGNORECASE,
 )
 

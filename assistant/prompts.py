@@ -1,4 +1,4 @@
-"""Prompt templates live as files in `prompts/`; runs record which versions (hashes) they used."""
+"""Prompt templates live as files in `prompts/` (package data when installed); runs record which versions (hashes) they used."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import REPO_ROOT
+from .bundled import prompts_dir
 
 if TYPE_CHECKING:
     from llama_index.core.prompts import PromptTemplate
 
-PROMPT_DIR = REPO_ROOT / "prompts"
+PROMPT_DIR = prompts_dir()
 
 
 def load(name: str, prompt_dir: Path = PROMPT_DIR) -> PromptTemplate:

@@ -7,43 +7,16 @@ ingest never shows up in answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .embeddings import Embedder
 from .errors import BadQuestion, EmptyIndex, UnknownReport
 from .lexical import LexicalIndex, terms
-from .store import ReportRecord, Store, _date_ord
+from .store import Filters, ReportRecord, VectorStore
 from .types import Passage, ScoredPassage
 
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some reports and/or a publication-date range (reports without a
-    date are excluded once a date bound is set)."""
-
-    report_ids: Collection[str] | None = None
-    published_from: date | None = None
-    published_to: date | None = None
-
-    def allows(self, rec: ReportRecord) -> bool:
-        if self.report_ids is not None and rec.id not in self.report_ids:
-            return False
-        if self.published_from or self.published_to:
-            if rec.published is None:
-                return False
-            if self.published_from and rec.published < self.published_from:
-                return False
-            if self.published_to and rec.published > self.published_to:
-                return False
-        return True
-
-    @property
-    def active(self) -> bool:
-        return bool(self.report_ids is not None or self.published_from or self.published_to)
+__all__ = ["Filters", "Retriever"]
 
 
 class Retriever:
@@ -53,7 +26,7 @@ class Retriever:
 
     def __init__(
         self,
-        store: Store,
+        store: VectorStore,
         embedder: Embedder | None,
         lexical: LexicalIndex | None = None,
         candidates: int = 40,
@@ -94,10 +67,21 @@ class Retriever:
             self._unsaved = 0
         return records
 
+    def idf(self, term: str) -> float:
+        """The lexical index's idf, read under the lock that guards its updates (another thread's
+        question may be syncing the index at the same moment)."""
+        with self._lock:
+            return self.lexical.idf(term)
+
     def retrieve(
-        self, question: str, top_k: int, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int,
+        filters: Filters | None = None,
+        extra_terms: Sequence[str] = (),
     ) -> list[ScoredPassage]:
-        """The top_k passages for a question, best first."""
+        """The top_k passages for a question, best first; `extra_terms` (stems of other names
+        of what the question names) widen the lexical search only."""
         if not question.strip():
             raise BadQuestion("the question is empty")
         with self._lock:
@@ -117,11 +101,12 @@ class Retriever:
                 question,
                 self.candidates,
                 (lambda rid: rid in allowed) if filters.active else None,
+                extra_terms,
             )
         dense: list[tuple[Passage, float]] = []
         if self.embedder is not None:
             vec = self.embedder.embed_query(question)
-            hits = self.store.dense_query(vec, self.candidates, _where(filters))
+            hits = self.store.dense_query(vec, self.candidates, filters if filters.active else None)
             dense = [
                 (p, sim)
                 for p, h, sim in hits
@@ -172,18 +157,3 @@ class Retriever:
                 )
             )
         return out
-
-
-def _where(filters: Filters) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if filters.report_ids is not None:
-        clauses.append({"report_id": {"$in": sorted(filters.report_ids)}})
-    if filters.published_from:
-        clauses.append({"published": {"$gte": _date_ord(filters.published_from)}})
-    if filters.published_to:
-        clauses.append({"published": {"$lte": _date_ord(filters.published_to)}})
-    if filters.published_from or filters.published_to:
-        clauses.append({"published": {"$gt": 0}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -4,17 +4,27 @@ Real reports are hard-wrapped mid-sentence, have headings without full stops and
 lost theirs, so a line break alone says little. Each line break is classified as *soft* (the
 sentence goes on: the line ends with a comma or a function word, or the next line starts in
 lowercase) or *hard* (a heading, a blank line, a list item, or a line without a full stop followed
-by a capitalised line). Runs of softly joined lines are then split on terminal punctuation.
+by a capitalised line). Runs of softly joined lines are then split on terminal punctuation, but
+not inside parentheses opened mid-sentence, nor after an abbreviation unless the next word is one
+that is capitalised only at a sentence start ("in the U.S. The next day" ends; "U.S. Army" not).
 Everything is one pass over the text with simple regexes, so a 5 MB single line stays linear.
-The header lines at the top (title, "Published:", "Source:", "By", a dateline) are read here too.
+Header lines at the top (title, "Published:", "Source:", "By", a date) are recognised as such here;
+what they say is read in headers.py.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Literal
+
+from .lexicon_en import (
+    FUNCTION_WORDS,
+    NUMBER_ABBREVIATIONS,
+    PREFIX_ABBREVIATIONS,
+    SENTENCE_OPENERS,
+    SUFFIX_ABBREVIATIONS,
+)
 
 SegmentKind = Literal["title", "heading", "sentence"]
 
@@ -37,35 +47,15 @@ _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
 _BULLET = re.compile(r"(?:[-*•]|\d{1,3}[.)])[ \t]+(?=\S)")
 _RULE = re.compile(r"=+|-+|\*+|_+|\|[|:\- \t]+")  # rules, setext underlines, |---|
 _TABLE_ROW = re.compile(r"\||.* \| ")
-_DATE_LINE = re.compile(
+DATE_LINE = re.compile(
     r"(?:[A-Za-z]+,?\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\.?,?|[A-Za-z]+\.?\s+\d{1,2}"
     r"(?:st|nd|rd|th)?,?)\s+\d{4}|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?"
 )
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y",
-    "%d %B, %Y", "%A, %d %B %Y", "%A, %B %d, %Y", "%A %d %B %Y", "%Y/%m/%d",
-)  # fmt: skip
-_LABEL = re.compile(r"(source|published|date|dated|updated|posted|author)\s*:\s*(\S.*)", re.I)
-_BYLINE = re.compile(r"By\s+([A-Z][^.!?]{0,58})")
-_DATELINE = re.compile(r"(.{2,60}?)\s+[-–—]\s+\S")
+LABEL_LINE = re.compile(r"(source|published|date|dated|updated|posted|author)\s*:\s*(\S.*)", re.I)
+BYLINE = re.compile(r"By\s+([A-Z][^.!?]{0,58})")
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
-FUNCTION_WORDS = frozenset((
-    "a", "an", "the", "of", "by", "and", "or", "but", "nor", "in", "into", "onto", "to", "that",
-    "which", "who", "whom", "whose", "with", "within", "without", "for", "from", "at", "on", "as",
-    "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "is", "are",
-    "was", "were", "be", "been", "being", "has", "have", "had", "than", "between", "among",
-    "amid", "over", "under", "after", "before", "during", "against", "about", "via", "while",
-    "where", "when", "if", "upon", "toward", "towards", "across", "through", "per", "including",
-    "such",
-))  # fmt: skip
-ABBREVIATIONS = frozenset((
-    "Mr", "Mrs", "Ms", "Mme", "Mlle", "Dr", "Prof", "Gen", "Col", "Lt", "Sgt", "Capt", "Maj",
-    "Adm", "Brig", "Cmdr", "Gov", "Sen", "Rep", "Pres", "Amb", "St", "Mt", "Ft", "Jr", "Sr", "Rev",
-    "Hon", "Inc", "Ltd", "Co", "Corp", "Bros", "No", "no", "Nos", "vs", "etc", "al", "approx",
-    "Fig", "fig", "cf", "Dept", "Ave", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
-    "Sept", "Oct", "Nov", "Dec",
-))  # fmt: skip
+_PAREN_REACH = 400  # longer sentences are not held together by an unclosed "("
 _HEADING_WORDS, _HEADING_CHARS = 8, 70
 _TITLE_WORDS, _TITLE_CHARS = 16, 150
 _META_LINES = 5  # header lines (Source:, By, Published:) are looked for this far down only
@@ -157,7 +147,7 @@ def _is_meta(text: str, ln: _Line) -> bool:
     """A header line such as "Source: OCHA", "By Jane Doe" or "Published: 1 December 2024"."""
     if ln.end - ln.start > 150:
         return False
-    return any(p.fullmatch(text, ln.start, ln.end) for p in (_LABEL, _DATE_LINE, _BYLINE))
+    return any(p.fullmatch(text, ln.start, ln.end) for p in (LABEL_LINE, DATE_LINE, BYLINE))
 
 
 def _collapse(text: str, ln: _Line) -> str:
@@ -234,21 +224,57 @@ def _starts_sentence(ch: str) -> bool:
     return ch.isupper() or ch.isdigit() or ch in _OPENERS or (ch.isalpha() and not ch.islower())
 
 
-def _is_abbreviation(text: str, dot: int, floor: int) -> bool:
-    """True when the "." at `dot` ends an abbreviation (Gen. U.S. e.g. J.), not a sentence."""
+def _abbreviation_holds(text: str, dot: int, floor: int, nxt: int, end: int) -> bool:
+    """True when the "." at `dot` ends an abbreviation and the sentence goes on at `nxt`.
+
+    Titles, "v." and "e.g." always hold; "No." holds before a number; other listed
+    abbreviations, initialisms ("U.S.") and initials ("J.") hold unless the next word is a
+    capitalised closed-class word ("...in the U.S. The next day" is two sentences).
+    """
     k = dot
     while k > floor and dot - k < 12 and (text[k - 1].isalpha() or text[k - 1] == "."):
         k -= 1
     word = text[k:dot].lstrip(".")
-    if not word:
+    if not word or word.lower() in ("a.m", "p.m"):
         return False
-    if word in ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+    if word in PREFIX_ABBREVIATIONS:
         return True
-    return word.lower() not in ("a.m", "p.m") and bool(_INITIALISM.fullmatch(word))
+    if word in NUMBER_ABBREVIATIONS:
+        return text[nxt].isdigit()
+    if word in SUFFIX_ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+        return not _opens_sentence(text, nxt, end)
+    return bool(_INITIALISM.fullmatch(word)) and not _opens_sentence(text, nxt, end)
+
+
+def _opens_sentence(text: str, nxt: int, end: int) -> bool:
+    """The word at `nxt` is a capitalised closed-class word ("The", "He", "However")."""
+    while nxt < end and text[nxt] in _OPENERS:
+        nxt += 1
+    k = nxt
+    while k < end and k - nxt < 12 and text[k].isalpha():
+        k += 1
+    word = text[nxt:k]
+    if not word or not word[0].isupper() or (len(word) > 1 and not word[1:].islower()):
+        return False
+    if len(word) == 1 and k < end and text[k] in ".-":
+        return False  # an initial ("J. A. Hobson") or a code ("I-95"), not "A" or "I"
+    return word.lower() in SENTENCE_OPENERS
+
+
+def _inside_parentheses(text: str, start: int, end: int) -> bool:
+    """A "(" opened mid-sentence in `text[start:end]` is still open ("(Pharm. D.) degree").
+
+    One that opens the sentence wraps whole sentences, which split. A stray "(" holds a sentence
+    together for `_PAREN_REACH` characters at most.
+    """
+    if end - start > _PAREN_REACH:
+        return False
+    span = text[start + (text[start] == "(") : end]
+    return span.count("(") > span.count(")")
 
 
 def _split_run(text: str, start: int, end: int, out: list[Segment]) -> None:
-    """Split one run of joined lines on terminal punctuation followed by a sentence start."""
+    """Split a run of joined lines on terminal punctuation followed by a sentence start."""
     pos = start
     for m in _TERMINAL_RUN.finditer(text, start, end):
         j = m.end()
@@ -261,84 +287,11 @@ def _split_run(text: str, start: int, end: int, out: list[Segment]) -> None:
             k += 1
         if k >= end or not _starts_sentence(text[k]):
             continue
-        if m.group() == "." and _is_abbreviation(text, m.start(), pos):
+        if m.group() == "." and _abbreviation_holds(text, m.start(), pos, k, end):
+            continue
+        if _inside_parentheses(text, pos, j):
             continue
         out.append(Segment(pos, j, "sentence"))
         pos = k
     if pos < end:
         out.append(Segment(pos, end, "sentence"))
-
-
-# Header lines: the title, publication date and source stated at the top of a report. They live
-# here, next to the splitter, because both must agree on what a title or header line looks like.
-
-
-def _head(text: str, lines: int = 12) -> str:
-    """The first lines of `text`: titles and header lines live there, never in the body."""
-    cut = -1
-    for _ in range(lines):
-        cut = text.find("\n", cut + 1)
-        if cut < 0:
-            return text[:4000]
-    return text[: min(cut, 4000)]
-
-
-def leading_title(text: str) -> str | None:
-    """The title line the sentence splitter found at the top, if any."""
-    head = _head(text)
-    for seg in split_sentences(head):
-        if seg.kind == "title":
-            return " ".join(head[seg.start : seg.end].strip("*_ ").split()) or None
-    return None
-
-
-def parse_date(value: str) -> date | None:
-    """A strict parse of a whole date string (ISO date/time or a written-out date)."""
-    value = " ".join(value.strip().split())
-    value = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", value)
-    try:
-        return datetime.fromisoformat(value).date()
-    except ValueError:
-        pass
-    for candidate in dict.fromkeys((value, value.split(" at ")[0], value.rsplit(",", 1)[0])):
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(candidate.strip(), fmt).date()
-            except ValueError:
-                continue
-    return None
-
-
-def header_metadata(text: str) -> tuple[date | None, str | None]:
-    """Publication date and source from the first five lines (a dateline, Source:, By, a date)."""
-    published: date | None = None
-    labelled: str | None = None
-    byline: str | None = None
-    dateline: str | None = None
-    lines = [line.strip() for line in _head(text, 8).split("\n") if line.strip()][:5]
-    for line in lines:
-        if m := _LABEL.fullmatch(line):
-            label, value = m.group(1).lower(), m.group(2).strip()
-            if label == "source":
-                labelled = labelled or value
-            elif label == "author":
-                byline = byline or value
-            else:
-                published = published or parse_date(value)
-        elif (m := _BYLINE.fullmatch(line)) and len(line) <= 60:
-            byline = byline or m.group(1).strip()
-        elif (day := parse_date(line)) is not None:
-            published = published or day
-        elif len(line) > 150 or line.rstrip("\"'”’»)")[-1:] in TERMINALS:
-            # The first body sentence: it may open with a dateline; dates below it are not
-            # publication dates. (Shorter lines without a full stop above it are titles.)
-            if (m := _DATELINE.match(line)) and _looks_like_place(m.group(1)):
-                dateline = m.group(1).strip(" ,")
-            break
-    return published, labelled or byline or dateline
-
-
-def _looks_like_place(prefix: str) -> bool:
-    """A place such as `Damascus, Syria` or `ALEPPO`: one to six capitalised words."""
-    words = prefix.replace(",", " ").split()
-    return 0 < len(words) <= 6 and all(w.lstrip("(")[:1].isupper() or w.isdigit() for w in words)

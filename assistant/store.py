@@ -1,32 +1,25 @@
-"""The Chroma store: passages with embeddings, plus a registry collection holding each report's text,
-hash and metadata (so span checks and incremental ingest work the same on an embedded folder and on a
-shared Chroma server: no state lives in local files).
+"""The store seam: what ingestion and retrieval need from a vector store, and the registry of
+implementations (Chroma, embedded or server, is the built-in one; another deployment or engine
+plugs in here with one registration and `ASSISTANT_STORE=<name>`).
 
-Chroma is used directly rather than through llama-index's `ChromaVectorStore`: we need exact passage
-ids, deletes that keep a set of ids, numpy batches on upsert and paged reads of all documents for the
-lexical index; the vector store serialises every node a second time into metadata (`_node_content`),
-which doubles storage and read time. The benchmark compares against that default path.
+A store keeps two things in step: passages with their vectors, and a registry of committed reports
+(text, hash, metadata). The registry commit is the last step of every change, so an interrupted
+ingest leaves the previous state visible; retrieval only trusts passages whose report hash matches
+the registry.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from urllib.parse import urlparse
+from typing import Protocol
 
 import numpy as np
 
 from .config import Settings
-from .errors import AssistantError, EmbeddingMismatch, StoreUnavailable, UnknownReport
+from .registry import Registry
 from .types import Passage, Report
-
-STATE_ID = "__state__"
-PAGE = 2000
 
 
 @dataclass(frozen=True)
@@ -39,343 +32,108 @@ class ReportRecord:
     passages: int
     published: date | None = None
     source: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()
+    names: tuple[str, ...] = ()
 
 
-def _date_ord(d: date | None) -> int:
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some reports and/or a publication-date range (reports without a
+    date are excluded once a date bound is set)."""
+
+    report_ids: Collection[str] | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+    def allows(self, rec: ReportRecord) -> bool:
+        if self.report_ids is not None and rec.id not in self.report_ids:
+            return False
+        if self.published_from or self.published_to:
+            if rec.published is None:
+                return False
+            if self.published_from and rec.published < self.published_from:
+                return False
+            if self.published_to and rec.published > self.published_to:
+                return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return bool(self.report_ids is not None or self.published_from or self.published_to)
+
+
+def date_ord(d: date | None) -> int:
+    """A date as a sortable integer (yyyymmdd), 0 for none: what stores can range-filter on."""
     return d.year * 10000 + d.month * 100 + d.day if d else 0
 
 
-def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+class VectorStore(Protocol):
+    """Passages with vectors plus the committed-report registry, as ingestion and retrieval use
+    them. Implementations raise `StoreUnavailable` when unreachable, `StoreError` otherwise."""
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        headers = (
-            {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
-        )
-
-        def http() -> Any:
-            return chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                headers=headers,
-                settings=chroma_settings,
-            )
-
-        return http, f"Chroma server at {settings.chroma_url}"
-    path = settings.data_dir / "chroma"
-
-    def local() -> Any:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-    return local, f"Chroma store at {path}"
-
-
-class Store:
-    """Passages and report registry in two Chroma collections; the registry commit is the last step of
-    every change, so an interrupted ingest leaves the previous state visible and nothing lost."""
-
-    def __init__(self, connect: Callable[[], Any], name: str, embed_model: str, where: str) -> None:
-        self._connect = connect
-        self.name = name
-        self.embed_model = embed_model
-        self.where = where
-        self._client: Any = None
-        self._passages: Any = None
-        self._registry: Any = None
-        self._records: tuple[str, dict[str, ReportRecord]] | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, embed_model: str) -> Store:
-        connect, where = _client_factory(settings)
-        return cls(connect, settings.collection, embed_model, where)
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn connection failures into one clear error, and reconnect on the next call."""
-        try:
-            yield
-        except AssistantError:
-            raise
-        except Exception as exc:
-            self._client = self._passages = self._registry = None
-            reason = str(exc).splitlines()[0][:200] if str(exc) else exc.__class__.__name__
-            raise StoreUnavailable(f"{self.where} is unavailable: {reason}") from exc
-
-    def _open(self) -> tuple[Any, Any]:
-        if self._passages is None:
-            with self._guard():
-                client = self._connect()
-                passages = client.get_or_create_collection(
-                    self.name,
-                    embedding_function=None,
-                    metadata={"hnsw:space": "cosine", "embed_model": self.embed_model},
-                )
-                registry = client.get_or_create_collection(
-                    f"{self.name}-registry", embedding_function=None
-                )
-            built_with = (passages.metadata or {}).get("embed_model")
-            if built_with and built_with != self.embed_model:
-                raise EmbeddingMismatch(
-                    f"collection '{self.name}' was built with embedding model '{built_with}' but "
-                    f"'{self.embed_model}' is configured; run `assistant ingest --rebuild` to rebuild "
-                    f"it, or use another ASSISTANT_COLLECTION"
-                )
-            self._client, self._passages, self._registry = client, passages, registry
-        return self._passages, self._registry
+    name: str
+    embed_model: str
+    where: str  # for messages: "Chroma store at .assistant/chroma"
 
     def drop(self) -> None:
-        """Delete both collections (rebuild with another embedding model)."""
-        with self._guard():
-            client = self._client or self._connect()
-            for name in (self.name, f"{self.name}-registry"):
-                if name in {c if isinstance(c, str) else c.name for c in client.list_collections()}:
-                    client.delete_collection(name)
-        self._client = self._passages = self._registry = None
-        self._records = None
-
-    # registry ---------------------------------------------------------------------------------
+        """Delete everything (rebuild with another embedding model)."""
 
     def generation(self) -> str:
         """A token that changes on every committed change, seen by every client of the store."""
-        _, registry = self._open()
-        with self._guard():
-            got = registry.get(ids=[STATE_ID], include=["metadatas"])
-        metas = got["metadatas"] or []
-        return str(metas[0].get("generation", "")) if metas else ""
 
     def records(self) -> dict[str, ReportRecord]:
-        """Committed reports by id, cached until the generation changes."""
-        gen = self.generation()
-        if self._records is not None and self._records[0] == gen:
-            return self._records[1]
-        _, registry = self._open()
-        out: dict[str, ReportRecord] = {}
-        offset = 0
-        with self._guard():
-            while True:
-                got = registry.get(include=["metadatas"], limit=PAGE, offset=offset)
-                for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    if rid != STATE_ID:
-                        out[rid] = _record(rid, meta)
-                if len(got["ids"]) < PAGE:
-                    break
-                offset += PAGE
-        self._records = (gen, out)
-        return out
+        """Committed reports by id."""
 
     def report(self, report_id: str) -> Report:
-        """The stored report, with the exact text every citation offset indexes into."""
-        _, registry = self._open()
-        with self._guard():
-            got = registry.get(ids=[report_id], include=["metadatas", "documents"])
-        if not got["ids"]:
-            raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
-        rec = _record(report_id, (got["metadatas"] or [{}])[0])
-        text = (got["documents"] or [""])[0] or ""
-        return Report(rec.id, rec.title, text, rec.hash, rec.published, rec.source)
+        """A committed report with its full text; `UnknownReport` when absent."""
 
     def commit_reports(self, reports: Sequence[tuple[Report, int]]) -> None:
-        """Make reports' new passages the visible ones (the last step of ingesting them)."""
-        if not reports:
-            return
-        _, registry = self._open()
-        with self._guard():
-            for i in range(0, len(reports), 100):  # report texts can be large: small requests
-                chunk = reports[i : i + 100]
-                registry.upsert(
-                    ids=[r.id for r, _ in chunk],
-                    documents=[r.text for r, _ in chunk],
-                    metadatas=[_report_meta(r, n) for r, n in chunk],
-                    embeddings=[[0.0]] * len(chunk),
-                )
-        self._bump()
+        """Make reports (with their passage counts) the visible versions."""
 
     def remove_report(self, report_id: str) -> None:
-        """Forget a report: registry entry first (so it is invisible at once), then its passages."""
-        passages, registry = self._open()
-        with self._guard():
-            if not registry.get(ids=[report_id], include=[])["ids"]:
-                raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
-            registry.delete(ids=[report_id])
-            self._bump()
-            passages.delete(where={"report_id": report_id})
-
-    def _bump(self) -> None:
-        _, registry = self._open()
-        with self._guard():
-            registry.upsert(
-                ids=[STATE_ID],
-                documents=[""],
-                metadatas=[{"generation": uuid.uuid4().hex}],
-                embeddings=[[0.0]],
-            )
-
-    # passages ---------------------------------------------------------------------------------
+        """Forget a report and its passages; `UnknownReport` when absent."""
 
     def upsert_passages(self, items: Sequence[tuple[Report, Passage]], vectors: np.ndarray) -> None:
-        """Write passages (not yet visible: retrieval checks them against the registry)."""
-        if not items:
-            return
-        col, _ = self._open()
-        with self._guard():
-            step = max(1, min(PAGE, int(self._client.get_max_batch_size())))
-            for i in range(0, len(items), step):
-                chunk = items[i : i + step]
-                col.upsert(
-                    ids=[p.id for _, p in chunk],
-                    documents=[p.text for _, p in chunk],
-                    embeddings=vectors[i : i + step],
-                    metadatas=[_passage_meta(r, p) for r, p in chunk],
-                )
+        """Write passages (invisible until their report version is committed)."""
 
     def prune_passages(self, report_id: str, keep: set[str]) -> int:
-        """Delete a report's passages that are not in `keep` (old versions, interrupted runs)."""
-        col, _ = self._open()
-        with self._guard():
-            ids = col.get(where={"report_id": report_id}, include=[])["ids"]
-            stale = [i for i in ids if i not in keep]
-            if stale:
-                col.delete(ids=stale)
-        return len(stale)
+        """Delete a report's passages not in `keep`; returns how many went."""
 
     def sweep(self) -> int:
-        """Delete passages no committed report owns: runs killed before their commit, or after a
-        commit but before the old version's passages were dropped. Returns how many went."""
-        col, _ = self._open()
-        current = {rid: rec.hash for rid, rec in self.records().items()}
-        stale: list[str] = []
-        offset = 0
-        with self._guard():
-            while True:
-                got = col.get(include=["metadatas"], limit=PAGE, offset=offset)
-                for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    if current.get(str(meta["report_id"])) != meta["report_hash"]:
-                        stale.append(pid)
-                if len(got["ids"]) < PAGE:
-                    break
-                offset += PAGE
-            for i in range(0, len(stale), PAGE):
-                col.delete(ids=stale[i : i + PAGE])
-        return len(stale)
+        """Delete passages no committed report version owns; returns how many went."""
 
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
         """All passages of these reports, each with the report hash it was cut from."""
-        col, _ = self._open()
-        wanted = set(report_ids)
-        out: list[tuple[Passage, str]] = []
-        # Filtering by report id in Chroma costs a query per few hundred ids (10 s for 100k
-        # passages); beyond a few hundred reports one paged scan of everything is 3x faster.
-        if len(wanted) > 400:
-            wheres: list[dict[str, Any] | None] = [None]
-        else:
-            ids = sorted(wanted)
-            wheres = [{"report_id": {"$in": ids[i : i + 200]}} for i in range(0, len(ids), 200)]
-        with self._guard():
-            for where in wheres:
-                offset = 0
-                while True:
-                    got = col.get(
-                        where=where,
-                        include=["documents", "metadatas"],
-                        limit=PAGE * 5,
-                        offset=offset,
-                    )
-                    for pid, doc, meta in zip(
-                        got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-                    ):
-                        if meta["report_id"] in wanted:
-                            out.append((_passage(pid, doc, meta), str(meta["report_hash"])))
-                    if len(got["ids"]) < PAGE * 5:
-                        break
-                    offset += PAGE * 5
-        return out
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, str]]:
-        """Passages by id, each with its report hash (the lexical index keeps ids only)."""
-        if not ids:
-            return {}
-        col, _ = self._open()
-        with self._guard():
-            got = col.get(ids=list(ids), include=["documents", "metadatas"])
-        return {
-            pid: (_passage(pid, doc, meta), str(meta["report_hash"]))
-            for pid, doc, meta in zip(
-                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-            )
-        }
+        """Passages by id, each with its report hash."""
 
     def dense_query(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+        self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[Passage, str, float]]:
         """Nearest passages as (passage, report hash, cosine similarity)."""
-        col, _ = self._open()
-        with self._guard():
-            got = col.query(
-                query_embeddings=[vector],
-                n_results=n,
-                where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-        ids, docs = got["ids"][0], (got["documents"] or [[]])[0]
-        metas, dists = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
-        return [
-            (_passage(pid, doc, meta), str(meta["report_hash"]), 1.0 - float(dist))
-            for pid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
-        ]
 
     def count(self) -> int:
-        col, _ = self._open()
-        with self._guard():
-            return int(col.count())
+        """Number of stored passages (all versions)."""
 
 
-def _report_meta(report: Report, passages: int) -> dict[str, Any]:
-    return {
-        "title": report.title,
-        "hash": report.hash,
-        "passages": passages,
-        "published": report.published.isoformat() if report.published else "",
-        "source": report.source or "",
-    }
+StoreFactory = Callable[[Settings, str], VectorStore]
+"""(settings, embedding model name) -> a store."""
 
 
-def _passage_meta(report: Report, p: Passage) -> dict[str, Any]:
-    return {
-        "report_id": report.id,
-        "report_hash": report.hash,
-        "start": p.start,
-        "end": p.end,
-        "section": p.section,
-        "sentences": json.dumps(p.sentences),
-        "published": _date_ord(report.published),
-    }
+def _builtins(registry: Registry[StoreFactory]) -> None:
+    def chroma(settings: Settings, embed_model: str) -> VectorStore:
+        from .chroma_store import make  # chromadb is imported only when a store is opened
+
+        return make(settings, embed_model)
+
+    registry.register("chroma", chroma)
 
 
-def _passage(pid: str, doc: str | None, meta: Any) -> Passage:
-    sents = tuple((int(a), int(b)) for a, b in json.loads(str(meta.get("sentences") or "[]")))
-    return Passage(
-        id=pid,
-        report_id=str(meta["report_id"]),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=doc or "",
-        section=str(meta.get("section") or ""),
-        sentences=sents,
-    )
+STORES: Registry[StoreFactory] = Registry("store", _builtins)
+"""The store seam: `settings.store` picks one; tests register fakes here."""
 
 
-def _record(rid: str, meta: Any) -> ReportRecord:
-    published = str(meta.get("published") or "")
-    return ReportRecord(
-        id=rid,
-        title=str(meta.get("title") or rid),
-        hash=str(meta.get("hash") or ""),
-        passages=int(meta.get("passages") or 0),
-        published=date.fromisoformat(published) if published else None,
-        source=str(meta.get("source") or "") or None,
-    )
+def make_store(settings: Settings, embed_model: str) -> VectorStore:
+    """The configured store for collections built with `embed_model`."""
+    return STORES.get(settings.store)(settings, embed_model)

@@ -19,6 +19,8 @@ class Report:
     hash: str
     published: date | None = None
     source: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # (name, alias) pairs the report defines
+    names: tuple[str, ...] = ()  # its multi-word names (to read unknown acronyms as initials)
 
 
 @dataclass(frozen=True)

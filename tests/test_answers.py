@@ -210,7 +210,36 @@ def test_a_new_backend_registers_like_the_built_in_ones(sample: Assistant) -> No
             for event in self.inner.answer(request):
                 yield event.upper() if isinstance(event, str) else event
 
+    from assistant.answerers import ANSWERERS
+
     register("shouting")(Shouting)
-    stream = sample.stream("Which road was closed?", backend="shouting")
-    assert "GAZIANTEP-ALEPPO ROAD" in "".join(stream)
-    assert stream.result().text != ABSTAIN_TEXT
+    try:
+        stream = sample.stream("Which road was closed?", backend="shouting")
+        assert "GAZIANTEP-ALEPPO ROAD" in "".join(stream)
+        assert stream.result().text != ABSTAIN_TEXT
+    finally:
+        ANSWERERS.unregister("shouting")
+
+
+def test_a_zero_threshold_still_abstains_when_nothing_was_retrieved(sample: Assistant) -> None:
+    """A gate at 0 never crashes: with no candidate sentence there is nothing to say."""
+    from assistant.answerers import AnswerRequest
+    from assistant.answerers.extractive import ExtractiveAnswerer
+
+    answerer = ExtractiveAnswerer(threshold=0.0, max_sentences=4)
+    request = AnswerRequest("Which road was closed?", "Which road was closed?", [], str, len)
+    events = list(answerer.answer(request))
+    assert isinstance(events[-1], Answer) and events[-1].abstained
+
+
+def test_a_zero_threshold_answers_from_the_best_sentences(sample: Assistant, monkeypatch) -> None:
+    from assistant import Settings
+
+    monkeypatch.setenv("ASSISTANT_ABSTAIN_THRESHOLD", "0")
+    zero = Assistant(
+        Settings(data_dir=sample.settings.data_dir, corpus_dir=sample.settings.corpus_dir),
+        embedder=sample.embedder,
+    )
+    answer = zero.ask("Which road was closed?")
+    assert not answer.abstained and "Gaziantep-Aleppo road" in quotes(answer)
+    assert_verified(zero, answer)

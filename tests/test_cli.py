@@ -1,19 +1,33 @@
-"""The `assistant` command as a user runs it (a subprocess): useful output, one-line errors, exit codes."""
+"""The `assistant` command as a user runs it: useful output, one-line errors, exit codes.
+
+Most tests call `assistant.cli.main` in this process (the `cli` fixture: same argv, environment,
+working folder, stdin and captured stdout/stderr as a shell would give). Real subprocesses are kept
+where the process boundary is what is tested: the JSON a pipe receives from `ask --json`, exit codes
+a shell sees, `python -m assistant` and the console script being one program, Ctrl-C, and `ui`
+serving the app.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, NAYRAB_REPORT, REPO, SDF_REPORT
+from .conftest import CORPUS, NAYRAB_REPORT, REPO, SDF_REPORT, CliRun
+
+Cli = Callable[..., CliRun]
 
 
 def run(env_dir: Path, *args: str, corpus: Path = CORPUS, input: str | None = None, **env: str):
+    """`python -m assistant ARGS` in a real process, with env_dir as its working folder."""
     full_env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(env_dir / "data"),
@@ -31,11 +45,14 @@ def run(env_dir: Path, *args: str, corpus: Path = CORPUS, input: str | None = No
     )
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
+def assert_one_line_error(result: subprocess.CompletedProcess[str] | CliRun) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+# --- a real process: what a pipe and a shell see -------------------------------------------
 
 
 def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path: Path) -> None:
@@ -54,100 +71,92 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
     assert "two people were killed" in cite["quote"]
 
 
-def test_ingest_reports_remove_round_trip(tmp_path: Path) -> None:
-    first = run(tmp_path, "ingest")
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "added 2, updated 0, unchanged 0, removed 0, failed 0"
-    again = run(tmp_path, "ingest")
-    assert again.stdout.strip() == "added 0, updated 0, unchanged 2, removed 0, failed 0"
-    listed = json.loads(run(tmp_path, "reports", "--json").stdout)
-    assert [r["id"] for r in listed] == sorted([NAYRAB_REPORT, SDF_REPORT])
-    assert all(r["passages"] > 0 for r in listed)
-    removed = run(tmp_path, "remove", NAYRAB_REPORT)
-    assert removed.returncode == 0 and NAYRAB_REPORT in removed.stdout
-    assert NAYRAB_REPORT not in run(tmp_path, "reports").stdout
+def test_python_dash_m_and_console_script_are_the_same_program(tmp_path: Path) -> None:
+    """Same help, and the same exit code and one-line error seen by the shell."""
+    exe = Path(sys.executable).parent / "assistant"
+    programs = {"console script": [str(exe)], "python -m": [sys.executable, "-m", "assistant"]}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_TOP_K": "many"}
+    seen = {}
+    for name, argv in programs.items():
+        helped = subprocess.run([*argv, "--help"], capture_output=True, text=True, cwd=REPO)
+        assert helped.returncode == 0 and "ingest" in helped.stdout and "ask" in helped.stdout
+        failed = subprocess.run(
+            [*argv, "ask", "Who?"], capture_output=True, text=True, cwd=tmp_path, env=env
+        )
+        assert_one_line_error(failed)
+        assert "ASSISTANT_TOP_K" in failed.stderr
+        seen[name] = (helped.stdout, failed.returncode, failed.stderr)
+    assert seen["console script"] == seen["python -m"]
+    assert seen["python -m"][1] == 2, "a bad setting is a usage error for the shell"
 
 
-def test_plain_ask_prints_the_answer_and_its_sources(tmp_path: Path) -> None:
-    result = run(tmp_path, "ask", "Which road was closed?")
-    assert result.returncode == 0
-    assert "Gaziantep-Aleppo road" in result.stdout
-    assert "Sources:" in result.stdout and SDF_REPORT in result.stdout
+def _interrupt(
+    proc: subprocess.Popen[bytes], ready: Callable[[bytes], bool], settle: float = 0.0
+) -> tuple[str, str]:
+    """Send Ctrl-C (SIGINT) `settle` s after `ready(stdout so far)` holds; return all output."""
+    assert proc.stdout is not None
+    seen = b""
+    deadline = time.time() + 120
+    while not ready(seen):
+        assert time.time() < deadline and proc.poll() is None, seen.decode(errors="replace")
+        if select.select([proc.stdout], [], [], 0.1)[0]:
+            seen += os.read(proc.stdout.fileno(), 4096)
+    time.sleep(settle)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return (seen + out).decode(), err.decode()
 
 
-def test_abstention_shows_the_closest_passages(tmp_path: Path) -> None:
-    result = run(tmp_path, "ask", "What is the capital of France?")
-    assert result.returncode == 0
-    assert "do not contain" in result.stdout and "Closest passages" in result.stdout
-
-
-def test_a_failed_file_is_named_and_the_exit_code_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["chat", "ingest"])
+def test_ctrl_c_ends_with_interrupted_and_exit_code_130(
+    tmp_path: Path, command: str, cli: Cli
+) -> None:
+    """Ctrl-C at the chat prompt, or in the middle of an ingest: one word, no traceback."""
     corpus = tmp_path / "reports"
     corpus.mkdir()
-    (corpus / "good.txt").write_text(
-        "Shelling hit the old city on Monday. Three people were hurt.\n"
+    text = (CORPUS / SDF_REPORT).read_text(encoding="utf-8")
+    for i in range(1000 if command == "ingest" else 0):  # minutes of work: still running at Ctrl-C
+        (corpus / f"report-{i:04}.txt").write_text(f"Report {i}.\n\n{text}", encoding="utf-8")
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", command],
+        env={
+            **os.environ,
+            "ASSISTANT_DATA_DIR": str(data),
+            "ASSISTANT_CORPUS_DIR": str(corpus),
+            # Ctrl-C takes effect between embedding batches (the model's C code finishes the one
+            # under way): small batches keep that wait short and commit the first reports early.
+            "ASSISTANT_EMBED_BATCH": "1",
+            "PYTHONUNBUFFERED": "1",
+        },
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
     )
-    (corpus / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    result = run(tmp_path, "ingest", str(corpus))
-    assert result.returncode == 1
-    assert "failed: bad.txt:" in result.stderr
-    assert "added 1" in result.stdout and "failed 1" in result.stdout
+    try:
+        if command == "chat":  # waiting for a question at the prompt
+            out, err = _interrupt(proc, lambda seen: seen.endswith(b"> "))
+        else:  # the store is open, so the ingest is under way
+            out, err = _interrupt(proc, lambda seen: data.exists(), settle=1.5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, (out, err)
+    assert [line for line in err.splitlines() if line.strip()] == ["interrupted"], err
+    if command == "ingest":
+        assert "added" not in out, "stopped before the end, so no summary"
+        listed = cli("reports", "--json", ASSISTANT_CORPUS_DIR=str(corpus))
+        assert listed.returncode == 0, listed.stderr
+        reports = json.loads(listed.stdout)
+        assert len(reports) < 1000, "interrupted mid-way"
+        assert all(r["passages"] > 0 for r in reports), "only whole reports are committed"
 
 
-@pytest.mark.parametrize(
-    ("args", "env"),
-    [
-        (("ask", "   "), {}),
-        (("remove", "no-such-report.txt"), {}),
-        (("ingest", "does/not/exist"), {}),
-        (("ask", "Who?"), {"ASSISTANT_TOP_K": "many"}),
-        (("ask", "Who?"), {"ASSISTANT_BACKEND": "openai"}),
-    ],
-    ids=["empty-question", "unknown-report", "missing-path", "bad-setting", "openai-unconfigured"],
-)
-def test_user_mistakes_get_one_line_and_a_nonzero_exit(tmp_path: Path, args, env) -> None:
-    if args[0] == "remove":
-        run(tmp_path, "ingest")
-    result = run(tmp_path, *args, **env)
-    if args[0] == "ingest":  # a missing path is a failed item of the batch: named, exit 1
-        assert result.returncode == 1 and "does/not/exist" in result.stderr
-        assert "Traceback" not in result.stderr
-    else:
-        assert_one_line_error(result)
-
-
-def test_no_corpus_and_empty_store_says_what_to_run(tmp_path: Path) -> None:
-    result = run(tmp_path, "ask", "Who?", corpus=tmp_path / "nowhere")
-    assert_one_line_error(result)
-    assert "assistant ingest" in result.stderr
-
-
-def test_chat_keeps_history_between_questions(tmp_path: Path) -> None:
-    run(tmp_path, "ingest")
-    result = run(
-        tmp_path,
-        "chat",
-        input="What did the Aleppo Health Directorate announce?\nAnd how many were injured?\n\n",
-    )
-    assert result.returncode == 0, result.stderr
-    assert "eight others were injured" in result.stdout
-
-
-def test_python_dash_m_and_console_script_are_the_same_program() -> None:
-    exe = Path(sys.executable).parent / "assistant"
-    result = subprocess.run([str(exe), "--help"], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0 and "ingest" in result.stdout and "ask" in result.stdout
-
-
-def test_chat_on_an_empty_store_ingests_the_corpus_first(tmp_path: Path) -> None:
-    result = run(tmp_path, "chat", input="Which road was closed?\n\n")
-    assert result.returncode == 0, result.stderr
-    assert "ingesting" in result.stderr
-    assert "Gaziantep-Aleppo road" in result.stdout
-
-
-def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(tmp_path: Path) -> None:
-    import time
+def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(
+    tmp_path: Path, cli: Cli
+) -> None:
     import urllib.request
 
     from .conftest import free_port
@@ -181,5 +190,99 @@ def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(tmp_path: Pa
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "ingesting" in err and "added 2" in err
-    busy = run(tmp_path, "ui", "--port", str(port), "--host", "256.0.0.1")
+    busy = cli("ui", "--port", str(port), "--host", "256.0.0.1")
     assert_one_line_error(busy)
+    assert "cannot serve the UI on 256.0.0.1" in busy.stderr
+
+
+# --- in this process: what the commands do ---------------------------------------------------
+
+
+def test_ingest_reports_remove_round_trip(cli: Cli) -> None:
+    first = cli("ingest")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "added 2, updated 0, unchanged 0, removed 0, failed 0"
+    again = cli("ingest")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "added 0, updated 0, unchanged 2, removed 0, failed 0"
+    listed = cli("reports", "--json")
+    assert listed.returncode == 0, listed.stderr
+    reports = json.loads(listed.stdout)
+    assert [r["id"] for r in reports] == sorted([NAYRAB_REPORT, SDF_REPORT])
+    assert all(r["passages"] > 0 for r in reports)
+    removed = cli("remove", NAYRAB_REPORT)
+    assert removed.returncode == 0 and NAYRAB_REPORT in removed.stdout
+    after = cli("reports")
+    assert after.returncode == 0 and SDF_REPORT in after.stdout
+    assert NAYRAB_REPORT not in after.stdout
+
+
+def test_plain_ask_prints_the_answer_and_its_sources(cli: Cli) -> None:
+    result = cli("ask", "Which road was closed?")
+    assert result.returncode == 0, result.stderr
+    assert "Gaziantep-Aleppo road" in result.stdout
+    assert "Sources:" in result.stdout and SDF_REPORT in result.stdout
+
+
+def test_abstention_shows_the_closest_passages(cli: Cli) -> None:
+    result = cli("ask", "What is the capital of France?")
+    assert result.returncode == 0, result.stderr
+    assert "do not contain" in result.stdout and "Closest passages" in result.stdout
+
+
+def test_a_failed_file_is_named_and_the_exit_code_says_so(tmp_path: Path, cli: Cli) -> None:
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(
+        "Shelling hit the old city on Monday. Three people were hurt.\n"
+    )
+    (corpus / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    result = cli("ingest", str(corpus))
+    assert result.returncode == 1
+    assert "failed: bad.txt:" in result.stderr and "Traceback" not in result.stderr
+    assert "added 1" in result.stdout and "failed 1" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("ask", "   "), {}),
+        (("remove", "no-such-report.txt"), {}),
+        (("ingest", "does/not/exist"), {}),
+        (("ask", "Who?"), {"ASSISTANT_TOP_K": "many"}),
+        (("ask", "Who?"), {"ASSISTANT_BACKEND": "openai"}),
+    ],
+    ids=["empty-question", "unknown-report", "missing-path", "bad-setting", "openai-unconfigured"],
+)
+def test_user_mistakes_get_one_line_and_a_nonzero_exit(cli: Cli, args, env) -> None:
+    if args[0] == "remove":
+        assert cli("ingest").returncode == 0
+    result = cli(*args, **env)
+    if args[0] == "ingest":  # a missing path is a failed item of the batch: named, exit 1
+        assert result.returncode == 1 and "does/not/exist" in result.stderr
+        assert "Traceback" not in result.stderr
+    else:
+        assert_one_line_error(result)
+
+
+def test_no_corpus_and_empty_store_says_what_to_run(tmp_path: Path, cli: Cli) -> None:
+    result = cli("ask", "Who?", ASSISTANT_CORPUS_DIR=str(tmp_path / "nowhere"))
+    assert_one_line_error(result)
+    assert "assistant ingest" in result.stderr
+
+
+def test_chat_keeps_history_between_questions(cli: Cli) -> None:
+    assert cli("ingest").returncode == 0
+    result = cli(
+        "chat",
+        input="What did the Aleppo Health Directorate announce?\nAnd how many were injured?\n\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "eight others were injured" in result.stdout
+
+
+def test_chat_on_an_empty_store_ingests_the_corpus_first(cli: Cli) -> None:
+    result = cli("chat", input="Which road was closed?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "ingesting" in result.stderr
+    assert "Gaziantep-Aleppo road" in result.stdout

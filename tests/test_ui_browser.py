@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.answerers import AnswerRequest, make_answerer
+from assistant.answerers import ANSWERERS, AnswerRequest, make_answerer
 from assistant.types import Answer, Turn
 from tests.conftest import CORPUS, free_port
 
@@ -275,6 +275,28 @@ def test_settings_filter_answers_to_selected_reports(user: User) -> None:
     expect(page.locator("#sources")).not_to_contain_text("aleppo-clashes-army-sdf.txt")
     page.locator("#filter").get_by_text("aleppo-clashes-nayrab-camp.txt").click()
     ask(page, KILLED, 2, "two people were killed")
+
+
+def test_backend_picker_offers_exactly_the_registered_answerers(user: User) -> None:
+    page = user.page
+    page.locator("#settings").get_by_text("Settings").first.click()
+    radios = page.locator("#backend input[type='radio']")
+    expect(radios).to_have_count(len(ANSWERERS.names()))
+    assert radios.evaluate_all("els => els.map(e => e.value)") == ANSWERERS.names()
+    expect(page.locator("#backend label")).to_have_text(ANSWERERS.names())
+    expect(page.locator("#backend input[type='radio']:checked")).to_have_value("extractive")
+    expect(page.locator("#backend")).to_contain_text("set OPENAI_API_KEY or OPENAI_BASE_URL")
+
+    # a registered backend that is not configured is explained under the box, nothing is lost
+    page.locator("#backend label", has_text="openai").click()
+    page.locator("#msg textarea").fill(KILLED)
+    page.locator("#send").click()
+    expect(page.locator("#status")).to_contain_text("needs OPENAI_API_KEY or OPENAI_BASE_URL")
+    expect(page.locator("#msg textarea")).to_have_value(KILLED)
+    expect(bots(page)).to_have_count(0)
+    page.locator("#backend label", has_text="extractive").click()
+    ask(page, KILLED, 1, "two people were killed")
+    expect(page.locator("#status")).to_have_text("")
 
 
 def test_upload_ask_and_remove_a_report(user: User, tmp_path: Path) -> None:

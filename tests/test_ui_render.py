@@ -8,7 +8,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 from assistant.types import Answer, Citation, IngestSummary, Passage, ReportInfo, ScoredPassage
-from assistant.ui_render import (
+from assistant.ui.render import (
     answer_message,
     inert,
     ingest_html,

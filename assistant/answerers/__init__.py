@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..config import Settings
+from ..registry import Registry
 from ..types import Answer, ScoredPassage, Turn
 
 ABSTAIN_TEXT = "The reports do not contain an answer to this question."
@@ -24,6 +25,8 @@ class AnswerRequest:
     idf: Callable[[str], float]
     history: Sequence[Turn] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    # question stem -> stem sets of other names of the same thing, learned from the reports
+    aliases: Mapping[str, Sequence[frozenset[str]]] = field(default_factory=dict)
 
 
 class Answerer(Protocol):
@@ -37,35 +40,39 @@ class Answerer(Protocol):
 
 
 Factory = Callable[[Settings], Answerer]
-_REGISTRY: dict[str, Factory] = {}
+
+
+def _builtins(registry: Registry[Factory]) -> None:
+    """Built-ins register like any backend, but lazily: the openai SDK costs a second to import."""
+    registry.register("extractive", _lazy("extractive"))
+    registry.register("openai", _openai)
+
+
+def _openai(settings: Settings) -> Answerer:
+    """Fail before paying 2-3 s of llama-index and openai imports for a one-line config error."""
+    if not settings.openai_configured:
+        from ..errors import ConfigError
+
+        raise ConfigError("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL")
+    return _lazy("openai")(settings)
+
+
+ANSWERERS: Registry[Factory] = Registry("backend", _builtins)
+"""The answerer seam: `settings.backend`, CLI `--backend`, the UI's backend picker read this."""
 
 
 def register(name: str) -> Callable[[Factory], Factory]:
     """Decorator: make an answerer factory available under `name` (settings.backend)."""
 
     def deco(factory: Factory) -> Factory:
-        _REGISTRY[name] = factory
-        return factory
+        return ANSWERERS.register(name, factory, replace=True)
 
     return deco
 
 
 def make_answerer(name: str, settings: Settings) -> Answerer:
-    """Build the answerer registered under `name`."""
-    from ..errors import ConfigError
-
-    _load_builtins()
-    if name not in _REGISTRY:
-        raise ConfigError(f"unknown backend '{name}' (choose from {', '.join(sorted(_REGISTRY))})")
-    return _REGISTRY[name](settings)
-
-
-def _load_builtins() -> None:
-    """Built-ins register like any backend, but lazily: the openai SDK costs a second to import."""
-    if "extractive" not in _REGISTRY:
-        _REGISTRY["extractive"] = _lazy("extractive")
-    if "openai" not in _REGISTRY:
-        _REGISTRY["openai"] = _lazy("openai")
+    """Build the answerer registered under `name` (unknown names: a one-line ConfigError)."""
+    return ANSWERERS.get(name)(settings)
 
 
 def _lazy(module: str) -> Factory:

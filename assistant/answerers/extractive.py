@@ -1,7 +1,7 @@
 """The offline answerer: quotes the report sentences that answer the question, each cited.
 
 Sentences of the retrieved passages are scored by how much of the question they cover (idf-weighted
-stems, with a small synonym table for the vocabulary of conflict reporting) blended with the dense
+stems, with a small table of general English near-synonyms from `lexicon_en`) blended with the dense
 similarity of their passage. Below a calibrated score it abstains. When the best sentences are claims
 by different parties and one contradicts another, it shows each side with who said it.
 """
@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .. import lexicon_en as en
+from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
 from ..citations import cite
 from ..config import Settings
 from ..lexical import terms
@@ -20,65 +22,35 @@ from ..memory import condense_offline
 from ..types import Answer, Citation, ScoredPassage, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
 
-# Words that only shape the question; they carry no topic.
-_QUESTION_WORDS = frozenset(
-    terms(
-        "who whom whose what which when where why how many much tell "
-        "according article mention mentioned give take place happen occur side sides each"
-    )
-)
-
-# Groups of interchangeable words in conflict reporting; a synonym match counts 0.7 of an exact one.
-_SYNONYM_GROUPS = [
-    "start started begin began launch launched initiate erupt erupted trigger sparked provoke first",
-    "kill killed death deaths dead die died fatalities casualties toll",
-    "injure injured injuries wounded wound hurt",
-    "attack attacked assault offensive strike struck shelling bombing targeted target",
-    "clash clashes fighting skirmish skirmishes hostilities escalation violence conflict",
-    "flee fled displacement displaced exodus refuge",
-    "responsible responsibility blame blamed accuse accused accusations",
-    "sdf qasad democratic kurdish",
-    "army military forces troops",
-    "government state authorities",
-    "say says said announced report reported reports stated claimed asserted declared confirmed confirming",
-    "close closed shut blocked",
-    "capture captured seize seized control took",
-    "deny denied denial rejected",
-    "call called considered described termed labelled",
-]
+_QUESTION_WORDS = frozenset(terms(en.QUESTION_WORDS))
 _SYNONYMS: dict[str, frozenset[str]] = {}
-for _group in _SYNONYM_GROUPS:
+for _group in en.SYNONYM_GROUPS:
     _stems = frozenset(terms(_group))
     for _s in _stems:
         _SYNONYMS[_s] = _SYNONYMS.get(_s, frozenset()) | (_stems - {_s})
 
-_NUMBER = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b", re.I
-)
+
+def _words(words: Sequence[str]) -> str:
+    return "|".join(w.replace(" ", r"\s+") for w in words)
+
+
+_NUMBER = re.compile(rf"\b(\d+|{_words(en.NUMBER_WORDS)})\b", re.I)
 _DATE = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b",
-    re.I,
+    rf"\b({_words(en.MONTHS)}|\d{{4}}|{_words(en.WEEKDAYS)}|{_words(en.RELATIVE_DAYS)})\b", re.I
 )
-_LEAD = r"(?:(?:in contrast|for its part|meanwhile|however|in this context|in addition|separately)\s*,\s*)?"
+_LEAD = rf"(?:(?:{_words(en.DISCOURSE_LEADS)})\s*,\s*)?"
 _SPEAKER = re.compile(
     r"^" + _LEAD + r"(?P<speaker>(?:the\s+)?[A-Z][^,.;:“\"]{1,80}?)\s+"
-    r"(?:said|says|announced|reported|stated|denied|denies|claimed|confirmed|accused|held|asserted|"
-    r"added|warned|noted|told|blamed|insisted|alleged)\b",
+    rf"(?:{_words(en.SPEECH_VERBS)})\b",
     re.I,
 )
 _ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
 MANY_PARTS = 8  # questions with this many content stems are judged by what sentences cover together
-_CONTINUES = re.compile(r"\s*(he|she|they|it|this|these|that|those|the latter)\b", re.I)
-_PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i"}
-_CONTRAST = re.compile(
-    r"\b(denied|denies|deny|denying|in contrast|contrary|rejected|disputed|however|on the other hand)\b",
-    re.I,
-)
+_CONTINUES = re.compile(rf"\s*({_words(en.CONTINUATION_OPENERS)})\b", re.I)
+_CONTRAST = re.compile(rf"\b({_words(en.CONTRAST_WORDS)})\b", re.I)
 # Questions about responsibility or what each side claims call for every side's account.
 _WHO_QUESTION = re.compile(
-    r"\b(who (started|began|attacked|launched|is responsible|was responsible|initiated|provoked)|"
-    r"responsib\w*|blame\w*|accus\w*|sides?|accounts?|claims?|versions?)\b",
+    rf"\b(who ({_words(en.RESPONSIBILITY_VERBS)})|{en.ACCOUNT_WORDS})\b",
     re.I,
 )
 
@@ -108,7 +80,7 @@ def speaker(sentence: str) -> str | None:
     if not m:
         return None
     who = re.sub(r"^the\s+", "", m.group("speaker").strip(), flags=re.I)
-    return None if who.lower() in _PRONOUNS else who
+    return None if who.lower() in en.PRONOUNS else who
 
 
 class ExtractiveAnswerer:
@@ -116,9 +88,12 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, threshold: float, max_sentences: int) -> None:
+    def __init__(
+        self, threshold: float, max_sentences: int, calibration: Calibration = DEFAULT
+    ) -> None:
         self.threshold = threshold
         self.max_sentences = max_sentences
+        self.calibration = calibration
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         return condense_offline(question, history)
@@ -134,7 +109,7 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         for sp in request.passages:
             text = request.report_text(sp.passage.report_id)
-            dense = _dense_norm(sp.dense)
+            dense = self._dense_norm(sp.dense)
             previous: frozenset[str] = frozenset()
             for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
                 sent = text[s:e]
@@ -148,7 +123,11 @@ class ExtractiveAnswerer:
                 for t, w in weights.items():
                     if t in sterms:
                         credit.append((t, w))
-                    elif _SYNONYMS.get(t, frozenset()) & sterms or t in borrowed:
+                    elif (
+                        _SYNONYMS.get(t, frozenset()) & sterms
+                        or t in borrowed
+                        or any(alt <= sterms for alt in request.aliases.get(t, ()))
+                    ):
                         credit.append((t, 0.7 * w))
                 cover = sum(c for _, c in credit) / total if total else 0.0
                 if wants_number:  # "how many" is answered by a sentence with a number in it
@@ -159,6 +138,13 @@ class ExtractiveAnswerer:
                 out.append(Candidate(sp, s, e, sent, score, sterms, tuple(credit), dense or 0.0))
         out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
         return out
+
+    def _dense_norm(self, cos: float | None) -> float | None:
+        """Cosines of one embedder crowd into a narrow band (e5: 0.7-0.9); spread it onto 0-1."""
+        if cos is None:
+            return None
+        cal = self.calibration
+        return min(1.0, max(0.0, (cos - cal.dense_floor) / cal.dense_span))
 
     def select(self, candidates: list[Candidate], question: str) -> tuple[list[Candidate], bool]:
         """The sentences to say (reading order) and whether they are conflicting accounts."""
@@ -232,17 +218,20 @@ class ExtractiveAnswerer:
         t0 = time.perf_counter()
         candidates = self.score_sentences(request)
         weights = _query_weights(request, request.question)
-        if len(weights) >= MANY_PARTS and candidates:
+        chosen: list[Candidate] = []
+        conflict, score = False, 0.0
+        if candidates and len(weights) >= MANY_PARTS:
             chosen, score = self.cover(candidates, weights)
-            conflict = False
-        else:
-            score = candidates[0].score if candidates else 0.0
-        if score < self.threshold:
+        elif candidates:
+            score = candidates[0].score
+            if score >= self.threshold:
+                chosen, conflict = self.select(candidates, request.question)
+        # Nothing to say (no candidates, or none that clears the gate): abstain, whatever the
+        # threshold (0 included).
+        if not chosen or score < self.threshold:
             yield ABSTAIN_TEXT
             yield self._final(request, ABSTAIN_TEXT, (), True, t0)
             return
-        if len(weights) < MANY_PARTS:
-            chosen, conflict = self.select(candidates, request.question)
         parts: list[str] = []
         citations: list[Citation] = []
         if conflict:
@@ -307,13 +296,6 @@ def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
     return weights
 
 
-def _dense_norm(cos: float | None) -> float | None:
-    """e5 cosines crowd into 0.7-0.9; spread that band onto 0-1."""
-    if cos is None:
-        return None
-    return min(1.0, max(0.0, (cos - 0.76) / 0.12))
-
-
 def _overlap(a: Candidate, b: Candidate) -> float:
     if a.source.passage.report_id == b.source.passage.report_id and a.start == b.start:
         return 1.0
@@ -322,4 +304,9 @@ def _overlap(a: Candidate, b: Candidate) -> float:
 
 
 def make(settings: Settings) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(settings.abstain_threshold, settings.max_sentences)
+    """The registered factory: fitted constants come from the embedder's calibration entry."""
+    calibration = load_calibration(embedder_key(settings))
+    threshold = settings.abstain_threshold
+    if threshold is None:
+        threshold = calibration.abstain_threshold
+    return ExtractiveAnswerer(threshold, settings.max_sentences, calibration)

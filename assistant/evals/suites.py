@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import BadSuite
+from assistant.errors import BadSuite
 
 METRICS: dict[str, bool] = {
     "pass_rate": True,
@@ -97,7 +97,11 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Suite:
-    """A named list of questions, optionally with its own corpus folder and collection."""
+    """A named list of questions, optionally with its own corpus folder and collection.
+
+    A benchmark suite also names its `split` (the questions file it was drawn from) and how many
+    questions that file holds (`available`), so a run says what share of the data it measured.
+    """
 
     name: str
     path: str
@@ -106,15 +110,19 @@ class Suite:
     corpus: Path | None = None
     collection: str | None = None
     description: str = ""
+    split: str | None = None
+    available: int | None = None
+
+    @property
+    def total(self) -> int:
+        """Questions in the suite file or split, before any `--limit`."""
+        return len(self.questions) if self.available is None else self.available
 
     def limited(self, limit: int | None) -> Suite:
         """The same suite with only its first `limit` questions (for quick runs)."""
         if limit is None or limit >= len(self.questions):
             return self
-        return Suite(
-            self.name, self.path, self.questions[:limit], self.thresholds, self.corpus,
-            self.collection, self.description,
-        )  # fmt: skip
+        return replace(self, questions=self.questions[:limit], available=self.total)
 
 
 def collection_name(name: str) -> str:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
+
 from .suites import METRICS
 
 
@@ -32,12 +33,17 @@ def _changed(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, lis
     return {k: [before.get(k), now.get(k)] for k in keys if now.get(k) != before.get(k)}
 
 
+def _scope(suite: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Which questions a suite result measured: its split and how many of them ran."""
+    return suite.get("split"), suite.get("available"), suite.get("counts", {}).get("questions")
+
+
 def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
     """Deltas per metric and per question (fixed / broken) between two results' JSON.
 
     Suites are matched by name and questions by id; a question is fixed when it fails in the
-    baseline and passes now, broken the other way round. Changed settings, models, prompts and
-    corpora are listed, since they usually explain the deltas.
+    baseline and passes now, broken the other way round. Changed settings, models, prompts,
+    corpora and question sets (split, size) are listed, since they usually explain the deltas.
     """
     base_suites = {s["name"]: s for s in baseline.get("suites", [])}
     suites: dict[str, Any] = {}
@@ -61,6 +67,7 @@ def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[s
             "added": [q for q in now_ if q not in was],
             "removed": [q for q in was if q not in now_],
             "corpus_changed": s.get("corpus_hash") != b.get("corpus_hash"),
+            "questions_changed": _scope(s) != _scope(b),
         }
     return {
         "path": baseline.get("path"),

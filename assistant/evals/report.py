@@ -1,24 +1,25 @@
-"""Reading an eval run: rich tables in the terminal, and one self-contained HTML file.
+"""Reading an eval run: rich tables in the terminal, result.json, and one self-contained HTML file.
 
-The HTML has no external asset (inline CSS, inline SVG plots drawn here, no JavaScript), so it
-can be attached to a CI run or mailed. Every piece of question, answer and report text is
+The HTML has no external asset (inline CSS, inline SVG plots, no JavaScript), so it can be
+attached to a CI run or mailed. Every piece of question, answer and report text is
 `html.escape`d: reports are untrusted input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
 
+from .plots import bar_chart, histogram
+from .results import RunResult, SuiteResult
 from .suites import METRICS
-
-if TYPE_CHECKING:
-    from .evaluation import RunResult, SuiteResult
 
 TAG_COLUMNS = {
     "pass_rate": "pass",
@@ -45,7 +46,6 @@ BAR_METRICS = (
     "abstention_recall",
     "groundedness",
 )
-COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")
 
 
 def fmt(metric: str, value: float | None) -> str:
@@ -88,9 +88,10 @@ def print_run(run: RunResult, console: Console) -> None:
         console.rule(f"{rich_escape(s.name)}  {status}")
         c = s.counts
         console.print(
-            f"{c['questions']} questions ({c['unanswerable']} unanswerable), collection "
+            f"{rich_escape(s.scope())} ({c['unanswerable']} unanswerable), collection "
             f"{rich_escape(s.collection)}, corpus {s.corpus_hash}, top k={s.k}, {s.duration:.1f} s"
         )
+        console.print(f"[dim]machine: {rich_escape(s.machine.line())}[/]")
         console.print(_metric_table(s, sdiff.get("metrics", {})))
         if s.per_tag:
             console.print(_tag_table(s))
@@ -103,11 +104,15 @@ def print_run(run: RunResult, console: Console) -> None:
         for word, color in (("fixed", "green"), ("broken", "red")):
             if sdiff.get(word):
                 console.print(f"[{color}]{word}[/]: {rich_escape(', '.join(sdiff[word]))}")
+        if sdiff.get("questions_changed"):
+            console.print("[yellow]the baseline ran other questions (split or size)[/]")
     for key in ("settings", "models", "prompts"):
         for name, (old, new) in diff.get(key, {}).items():
             console.print(f"changed {key[:-1]} {rich_escape(name)}: {old!r} → {new!r}")
     for note in run.skipped:
         console.print(f"[yellow]skipped[/] {rich_escape(note)}")
+    if run.machine is not None:
+        console.print(f"run: {rich_escape(run.machine.line())}")
     if run.suites:
         console.print("groundedness: " + "; ".join(run.suites[0].groundedness_methods))
 
@@ -140,94 +145,6 @@ def _tag_table(s: SuiteResult) -> Table:
     return table
 
 
-# ---------------------------------------------------------------- SVG plots
-
-
-def bar_chart(groups: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> str:
-    """Grouped vertical bars (one group per tag, one bar per metric), values in [0, 1]."""
-    names = list(series)
-    bar_w, gap, height, top, left, bottom = 12, 18, 160, 10, 36, 90
-    group_w = bar_w * len(names) + gap
-    width = left + group_w * len(groups) + 10 + 150
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + bottom}" role="img">'
-    ]
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        y = top + height * (1 - tick)
-        out.append(f'<line x1="{left}" x2="{width - 150}" y1="{y}" y2="{y}" stroke="#ddd"/>')
-        out.append(
-            f'<text x="{left - 4}" y="{y + 4}" text-anchor="end" font-size="10">{tick:.0%}</text>'
-        )
-    for g, group in enumerate(groups):
-        x0 = left + g * group_w + gap / 2
-        for i, name in enumerate(names):
-            value = series[name][g]
-            if value is None:
-                continue
-            h = height * value
-            out.append(
-                f'<rect x="{x0 + i * bar_w}" y="{top + height - h:.1f}" width="{bar_w - 1}" '
-                f'height="{h:.1f}" fill="{COLORS[i % len(COLORS)]}"><title>{escape(group)} '
-                f"{escape(name)}: {value:.1%}</title></rect>"
-            )
-        cx = x0 + bar_w * len(names) / 2
-        out.append(
-            f'<text transform="translate({cx},{top + height + 8}) rotate(40)" font-size="11">'
-            f"{escape(group[:24])}</text>"
-        )
-    for i, name in enumerate(names):
-        y = top + 12 + i * 16
-        lx = width - 140
-        out.append(
-            f'<rect x="{lx}" y="{y - 9}" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
-        )
-        out.append(f'<text x="{lx + 14}" y="{y}" font-size="11">{escape(name)}</text>')
-    out.append("</svg>")
-    return "".join(out)
-
-
-def histogram(values: Sequence[float], marks: Mapping[str, float | None], bins: int = 20) -> str:
-    """Latency distribution: counts per time bin, with p50/p95 marked as vertical lines."""
-    width, height, left, top, bottom = 520, 150, 36, 10, 30
-    if not values:
-        return "<p>no latencies</p>"
-    hi = max(values) or 1.0
-    step = hi / bins
-    counts = [0] * bins
-    for v in values:
-        counts[min(int(v / step), bins - 1)] += 1
-    peak = max(counts)
-    bw = (width - left - 10) / bins
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + bottom}" role="img">'
-    ]
-    for i, n in enumerate(counts):
-        h = height * n / peak
-        out.append(
-            f'<rect x="{left + i * bw:.1f}" y="{top + height - h:.1f}" width="{bw - 1:.1f}" height="{h:.1f}" '
-            f'fill="#4c78a8"><title>{i * step:.3f}–{(i + 1) * step:.3f} s: {n}</title></rect>'
-        )
-    out.append(
-        f'<text x="{left - 4}" y="{top + 10}" text-anchor="end" font-size="10">{peak}</text>'
-    )
-    out.append(f'<text x="{left}" y="{top + height + 14}" font-size="10">0 s</text>')
-    out.append(
-        f'<text x="{width - 10}" y="{top + height + 14}" text-anchor="end" font-size="10">{hi:.3f} s</text>'
-    )
-    for label, mark in marks.items():
-        if mark is None:
-            continue
-        x = left + (width - left - 10) * mark / hi
-        out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + height}" stroke="#e45756"/>'
-        )
-        out.append(
-            f'<text x="{x + 3:.1f}" y="{top + 22}" font-size="10" fill="#e45756">{escape(label)}</text>'
-        )
-    out.append("</svg>")
-    return "".join(out)
-
-
 # ---------------------------------------------------------------- HTML
 
 CSS = """
@@ -255,6 +172,8 @@ def render_html(run: RunResult) -> str:
         f"<p>{'<b class=pass>all thresholds hold</b>' if run.passed else '<b class=fail>thresholds failed</b>'}"
         f" · {run.duration:.1f} s</p>",
     ]
+    if run.machine is not None:
+        parts.append(f"<p>Machine: {escape(run.machine.line())}</p>")
     if first:
         parts.append("<p>Groundedness: " + escape("; ".join(first.groundedness_methods)) + "</p>")
         parts.append("<h3>Models</h3>" + _kv_table(first.models))
@@ -285,9 +204,10 @@ def _suite_html(s: SuiteResult, sdiff: Mapping[str, Any]) -> str:
     status = "<b class=pass>PASSED</b>" if s.passed else "<b class=fail>FAILED</b>"
     out = [
         f"<h2>{escape(s.name)} {status}</h2>",
-        f"<p>{escape(s.path)} · {c['questions']} questions ({c['unanswerable']} unanswerable) · "
+        f"<p>{escape(s.path)} · {escape(s.scope())} ({c['unanswerable']} unanswerable) · "
         f"collection {escape(s.collection)} · corpus {escape(s.corpus_hash)} · top k={s.k} · "
         f"{s.duration:.1f} s{' · ingest: ' + escape(s.ingest) if s.ingest else ''}</p>",
+        f"<p>Machine: {escape(s.machine.line())}</p>",
     ]
     checks = {ch.metric: ch for ch in s.checks}
     rows = []
@@ -357,3 +277,12 @@ def _questions_html(s: SuiteResult, sdiff: Mapping[str, Any]) -> str:
         )
     head = "<tr><th>id</th><th>question</th><th>answer and citations</th><th>scores</th><th>failed</th></tr>"
     return f"<h3>Questions</h3><table>{head}{''.join(rows)}</table>"
+
+
+def write_run(run: RunResult, out_dir: Path) -> tuple[Path, Path]:
+    """Write result.json and report.html into `out_dir`; returns both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "result.json", out_dir / "report.html"
+    json_path.write_text(json.dumps(run.to_json(), indent=1, ensure_ascii=False), "utf-8")
+    html_path.write_text(render_html(run), encoding="utf-8")
+    return json_path, html_path

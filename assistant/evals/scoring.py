@@ -1,51 +1,25 @@
 """Scoring one answer against its question's gold, and aggregating records into suite metrics.
 
-Every number comes from the pure functions of metrics.py (definitions there and in
+Every number comes from the pure functions of `metrics` (definitions there and in
 evals/README.md); an optional LLM judge adds `groundedness_llm`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+
+from assistant.errors import BadSuite
+from assistant.types import Answer
 
 from . import metrics as m
-from .errors import BadSuite
 from .judge import GroundednessJudge
+from .results import QuestionRecord
 from .suites import Question, Suite
-from .types import Answer
 
 LEXICAL_METHOD = (
     f"lexical proxy: a sentence is supported when >= {m.SUPPORT_RATIO:.0%} of its content words "
     "occur in the quotes it cites"
 )
-
-
-@dataclass
-class QuestionRecord:
-    """Everything measured on one question; `failures` says in words what went wrong."""
-
-    id: str
-    question: str
-    turns: list[str]
-    tags: list[str]
-    unanswerable: bool
-    answer: str = ""
-    abstained: bool = False
-    backend: str = ""
-    latency: float = 0.0
-    error: str | None = None
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    retrieved: list[dict[str, Any]] = field(default_factory=list)
-    scores: dict[str, float | None] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
 
 
 def score_question(
@@ -58,11 +32,26 @@ def score_question(
     k: int,
     judge: GroundednessJudge | None = None,
 ) -> QuestionRecord:
-    """Score one answer against its question's gold (definitions in metrics.py)."""
+    """Score one answer against its question's gold (definitions in `metrics`)."""
     rec = QuestionRecord(
         q.id, q.question, list(q.turns), list(q.tags), q.unanswerable, answer.text,
         answer.abstained, answer.backend, latency, timings=dict(answer.timings),
     )  # fmt: skip
+    _score_retrieval(rec, q, answer, evidence, k)
+    cited = _score_citations(rec, q, answer, evidence, report_text)
+    if q.unanswerable:
+        if not answer.abstained:
+            rec.failures.append("answered an unanswerable question")
+    else:
+        _score_answer(rec, q, answer, evidence, cited)
+    if not answer.abstained:
+        _score_groundedness(rec, answer, judge)
+    return rec
+
+
+def _score_retrieval(
+    rec: QuestionRecord, q: Question, answer: Answer, evidence: Sequence[Sequence[m.Span]], k: int
+) -> None:
     retrieved = [(p.passage.report_id, p.passage.start, p.passage.end) for p in answer.considered]
     relevant = m.relevant_flags(retrieved, evidence, q.reports)
     rec.retrieved = [
@@ -76,6 +65,16 @@ def score_question(
         )
         if not any(relevant[:k]):
             rec.failures.append(f"gold not retrieved in the top {k}")
+
+
+def _score_citations(
+    rec: QuestionRecord,
+    q: Question,
+    answer: Answer,
+    evidence: Sequence[Sequence[m.Span]],
+    report_text: Callable[[str], str | None],
+) -> list[m.Span]:
+    """Check every citation's quote against the stored text and the gold; returns the cited spans."""
     cited: list[m.Span] = []
     for c in answer.citations:
         span = (c.report_id, c.start, c.end)
@@ -90,46 +89,56 @@ def score_question(
         )
         if not valid:
             rec.failures.append(f"invalid citation [{c.marker}] ({c.report_id} {c.start}-{c.end})")
+    return cited
+
+
+def _score_answer(
+    rec: QuestionRecord,
+    q: Question,
+    answer: Answer,
+    evidence: Sequence[Sequence[m.Span]],
+    cited: Sequence[m.Span],
+) -> None:
+    """An answerable question: facts, evidence, gold answers (an abstention says nothing)."""
     said = "" if answer.abstained else answer.text
-    if q.unanswerable:
-        if not answer.abstained:
-            rec.failures.append("answered an unanswerable question")
-    else:
-        if answer.abstained:
-            rec.failures.append("abstained on an answerable question")
-        rec.scores["fact_recall"] = m.fact_recall(said, q.facts)
-        rec.failures += [
-            f"missing fact: {' | '.join(alts)}" for alts in q.facts if not m.fact_found(said, alts)
-        ]
-        rec.scores["evidence_recall"] = m.evidence_recall(evidence, cited)
-        for alts, spans in zip(q.evidence, evidence, strict=True):
-            if not m.evidence_covered(spans, cited):
-                rec.failures.append(f"gold evidence not cited: {_short(alts[0])}")
-        rec.scores["answer_contains"] = m.answer_contains(said, q.answers)
-        if rec.scores["answer_contains"] == 0.0 and not answer.abstained:
-            rec.failures.append("no gold answer in the answer")
-        best = m.best_sentence_scores(m.strip_markers(said), q.answers)
-        if best is not None:
-            rec.scores["best_sentence_em"], rec.scores["best_sentence_f1"] = best
-    if not answer.abstained:
-        quotes = {c.marker: c.quote for c in answer.citations}
-        supported, judged = m.groundedness_counts(answer.text, quotes)
-        rec.counts |= {"grounded": supported, "judged": judged}
-        rec.scores["groundedness"] = m.ratio(supported, judged)
-        if supported < judged:
-            rec.failures.append(
-                f"{judged - supported} of {judged} sentences not supported by their quotes"
-            )
-        if judge is not None:
-            verdicts = judge.judge(m.grounding_claims(answer.text, quotes))
-            if verdicts is not None:
-                rec.counts |= {"llm_grounded": sum(verdicts), "llm_judged": len(verdicts)}
-                rec.scores["groundedness_llm"] = m.ratio(sum(verdicts), len(verdicts))
-    return rec
+    if answer.abstained:
+        rec.failures.append("abstained on an answerable question")
+    rec.scores["fact_recall"] = m.fact_recall(said, q.facts)
+    rec.failures += [
+        f"missing fact: {' | '.join(alts)}" for alts in q.facts if not m.fact_found(said, alts)
+    ]
+    rec.scores["evidence_recall"] = m.evidence_recall(evidence, cited)
+    for alts, spans in zip(q.evidence, evidence, strict=True):
+        if not m.evidence_covered(spans, cited):
+            rec.failures.append(f"gold evidence not cited: {_short(alts[0])}")
+    rec.scores["answer_contains"] = m.answer_contains(said, q.answers)
+    if rec.scores["answer_contains"] == 0.0 and not answer.abstained:
+        rec.failures.append("no gold answer in the answer")
+    best = m.best_sentence_scores(m.strip_markers(said), q.answers)
+    if best is not None:
+        rec.scores["best_sentence_em"], rec.scores["best_sentence_f1"] = best
+
+
+def _score_groundedness(
+    rec: QuestionRecord, answer: Answer, judge: GroundednessJudge | None
+) -> None:
+    quotes = {c.marker: c.quote for c in answer.citations}
+    supported, judged = m.groundedness_counts(answer.text, quotes)
+    rec.counts |= {"grounded": supported, "judged": judged}
+    rec.scores["groundedness"] = m.ratio(supported, judged)
+    if supported < judged:
+        rec.failures.append(
+            f"{judged - supported} of {judged} sentences not supported by their quotes"
+        )
+    if judge is not None:
+        verdicts = judge.judge(m.grounding_claims(answer.text, quotes))
+        if verdicts is not None:
+            rec.counts |= {"llm_grounded": sum(verdicts), "llm_judged": len(verdicts)}
+            rec.scores["groundedness_llm"] = m.ratio(sum(verdicts), len(verdicts))
 
 
 def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
-    """Suite metrics from question records (each metric's definition: metrics.py, evals/README.md)."""
+    """Suite metrics from question records (definitions: `metrics`, evals/README.md)."""
     ok = [r for r in records if r.error is None]
     answerable = [r for r in ok if not r.unanswerable]
     citations = [c for r in ok for c in r.citations]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
-from .types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
+from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
 
 MARKER = re.compile(r"\[(\d+)\]")
 _HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"  # private-use characters: never markup

@@ -1,6 +1,6 @@
 """The optional LLM judge of groundedness, used by the eval harness when an LLM is configured.
 
-The offline lexical proxy (metrics.groundedness_counts) always runs; this judge adds a second,
+The offline lexical proxy (`metrics.groundedness_counts`) always runs; this judge adds a second,
 semantic reading. Its prompt is a file in prompts/ so runs record which version judged them.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 import openai
 
-from .config import Settings
-from .openai_client import openai_client
-from .prompts import PROMPT_DIR
+from assistant.config import Settings
+from assistant.openai_client import openai_client
+from assistant.prompts import PROMPT_DIR
 
 PROMPT_FILE = PROMPT_DIR / "judge_groundedness.txt"
 

@@ -1,0 +1,81 @@
+"""How reports, passages and filters are written as Chroma metadata, and read back.
+
+Chroma metadata holds scalars only, so tuples (sentence offsets, learned aliases) travel as JSON and
+dates as yyyymmdd integers (0 = none), which `where` clauses can range-filter.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from .store import Filters, ReportRecord, date_ord
+from .types import Passage, Report
+
+
+def report_meta(report: Report, passages: int) -> dict[str, Any]:
+    return {
+        "title": report.title,
+        "hash": report.hash,
+        "passages": passages,
+        "published": report.published.isoformat() if report.published else "",
+        "source": report.source or "",
+        "aliases": json.dumps(report.aliases, ensure_ascii=False),
+        "names": json.dumps(report.names, ensure_ascii=False),
+    }
+
+
+def passage_meta(report: Report, p: Passage) -> dict[str, Any]:
+    return {
+        "report_id": report.id,
+        "report_hash": report.hash,
+        "start": p.start,
+        "end": p.end,
+        "section": p.section,
+        "sentences": json.dumps(p.sentences),
+        "published": date_ord(report.published),
+    }
+
+
+def passage(pid: str, doc: str | None, meta: Any) -> Passage:
+    sents = tuple((int(a), int(b)) for a, b in json.loads(str(meta.get("sentences") or "[]")))
+    return Passage(
+        id=pid,
+        report_id=str(meta["report_id"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=doc or "",
+        section=str(meta.get("section") or ""),
+        sentences=sents,
+    )
+
+
+def record(rid: str, meta: Any) -> ReportRecord:
+    published = str(meta.get("published") or "")
+    return ReportRecord(
+        id=rid,
+        title=str(meta.get("title") or rid),
+        hash=str(meta.get("hash") or ""),
+        passages=int(meta.get("passages") or 0),
+        published=date.fromisoformat(published) if published else None,
+        source=str(meta.get("source") or "") or None,
+        aliases=tuple((str(a), str(b)) for a, b in json.loads(str(meta.get("aliases") or "[]"))),
+        names=tuple(str(n) for n in json.loads(str(meta.get("names") or "[]"))),
+    )
+
+
+def where_clause(filters: Filters) -> dict[str, Any] | None:
+    """Filters as a Chroma `where` clause (dates are stored as yyyymmdd integers, 0 = none)."""
+    clauses: list[dict[str, Any]] = []
+    if filters.report_ids is not None:
+        clauses.append({"report_id": {"$in": sorted(filters.report_ids)}})
+    if filters.published_from:
+        clauses.append({"published": {"$gte": date_ord(filters.published_from)}})
+    if filters.published_to:
+        clauses.append({"published": {"$lte": date_ord(filters.published_to)}})
+    if filters.published_from or filters.published_to:
+        clauses.append({"published": {"$gt": 0}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,146 @@
+"""Word lists of the English language, and only of the language: nothing here may name an entity,
+place or topic of any corpus (corpus names are learned from the reports at ingest instead).
+
+Every rule that reads English text (question analysis, speaker attribution, answer types) takes
+its words from here, so a reviewer can audit in one place that no list knows a corpus.
+"""
+
+from __future__ import annotations
+
+# Words that only shape a question; they carry no topic.
+QUESTION_WORDS = (
+    "who whom whose what which when where why how many much tell "
+    "according article mention mentioned give take place happen occur side sides each"
+)
+
+# Verbs that attribute a claim to whoever is named before them ("the ministry said ...").
+SPEECH_VERBS = (
+    "said", "says", "announced", "reported", "stated", "denied", "denies", "claimed", "confirmed",
+    "accused", "held", "asserted", "added", "warned", "noted", "told", "blamed", "insisted",
+    "alleged",
+)  # fmt: skip
+
+# Discourse openers that may precede the speaker of a sentence ("However, the agency said").
+DISCOURSE_LEADS = (
+    "in contrast", "for its part", "meanwhile", "however", "in this context", "in addition",
+    "separately",
+)  # fmt: skip
+
+# Words that mark a claim as disputing another one.
+CONTRAST_WORDS = (
+    "denied", "denies", "deny", "denying", "in contrast", "contrary", "rejected", "disputed",
+    "however", "on the other hand",
+)  # fmt: skip
+
+# Question words that ask who is responsible, or for each party's version.
+RESPONSIBILITY_VERBS = (
+    "started", "began", "attacked", "launched", "is responsible", "was responsible", "initiated",
+    "provoked",
+)  # fmt: skip
+ACCOUNT_WORDS = r"responsib\w*|blame\w*|accus\w*|sides?|accounts?|claims?|versions?"
+
+PRONOUNS = frozenset(("he", "she", "it", "they", "this", "that", "these", "those", "we", "i"))
+# A sentence opening with one of these continues the sentence before it.
+CONTINUATION_OPENERS = ("he", "she", "they", "it", "this", "these", "that", "those", "the latter")
+
+# A question opening with one of these, or leaning on one of the references, is a follow-up.
+FOLLOW_UP_OPENERS = (
+    "and", "but", "also", "so", "what about", "how about", "then", "and what", "why", "who else",
+)  # fmt: skip
+FOLLOW_UP_REFERENCES = (
+    "it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this",
+    "that", "these", "those", "there", "the latter", "the former", "same",
+)  # fmt: skip
+
+NUMBER_WORDS = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen",
+    "dozens", "hundred", "hundreds", "thousand", "thousands",
+)  # fmt: skip
+NUMBER_VALUES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1000000, "billion": 1000000000,
+    "dozen": 12, "dozens": 12,
+}  # fmt: skip
+# Words that negate what a clause says ("n't" is matched as a suffix).
+NEGATIONS = (
+    "not",
+    "no",
+    "never",
+    "none",
+    "neither",
+    "nor",
+    "without",
+    "cannot",
+    "nobody",
+    "nothing",
+)
+
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RELATIVE_DAYS = ("yesterday", "today")
+
+# Auxiliaries and clitics BM25's English stopword list leaves in.
+EXTRA_STOPWORDS = ("s", "t", "has", "have", "had", "been", "were", "was", "did", "do", "does")
+
+# Groups of near-synonyms of general English news vocabulary; a match counts 0.7 of an exact one.
+# (To be replaced by learned similarity: see the answer-layer issue.)
+SYNONYM_GROUPS = (
+    "start started begin began launch launched initiate erupt erupted trigger sparked provoke first",
+    "kill killed death deaths dead die died fatalities casualties toll",
+    "injure injured injuries wounded wound hurt",
+    "attack attacked assault offensive strike struck shelling bombing targeted target",
+    "clash clashes fighting skirmish skirmishes hostilities escalation violence conflict",
+    "flee fled displacement displaced exodus refuge",
+    "responsible responsibility blame blamed accuse accused accusations",
+    "army military forces troops",
+    "government state authorities",
+    "say says said announced report reported reports stated claimed asserted declared confirmed confirming",
+    "close closed shut blocked",
+    "capture captured seize seized control took",
+    "deny denied denial rejected",
+    "call called considered described termed labelled",
+)
+
+# Sentence splitting (see sentences.py for what each group means there).
+FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "of", "by", "and", "or", "but", "nor", "in", "into", "onto", "to", "that",
+    "which", "who", "whom", "whose", "with", "within", "without", "for", "from", "at", "on", "as",
+    "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "is", "are",
+    "was", "were", "be", "been", "being", "has", "have", "had", "than", "between", "among",
+    "amid", "over", "under", "after", "before", "during", "against", "about", "via", "while",
+    "where", "when", "if", "upon", "toward", "towards", "across", "through", "per", "including",
+    "such",
+))  # fmt: skip
+# Abbreviations (general English, nothing of any corpus), by what a "." after them means. Titles
+# and connectives stand before a name ("Dr. Ali", "Roe v. Wade", "e.g. novels"), never at an end.
+PREFIX_ABBREVIATIONS = frozenset((
+    "Mr", "Mrs", "Ms", "Mme", "Mlle", "Dr", "Prof", "Gen", "Col", "Lt", "Sgt", "Capt", "Maj",
+    "Adm", "Brig", "Cmdr", "Gov", "Sen", "Rep", "Pres", "Amb", "Mt", "Ft", "Rev", "Hon", "v", "vs",
+    "cf", "ca", "approx", "e.g", "i.e",
+))  # fmt: skip
+# Abbreviations only before a number ("No. 5", "fig. 3", "c. 1450"); elsewhere the same letters
+# are a word or a symbol that can end a sentence ("yes or no.", "the speed of light c.").
+NUMBER_ABBREVIATIONS = frozenset(("No", "no", "Nos", "nos", "Fig", "fig", "c"))
+# Abbreviations that can end a sentence ("Acme Inc.", "books, etc.", "in the U.S."); like
+# initialisms and initials they do so only when a word follows that is capitalised only at the
+# start of a sentence (see `SENTENCE_OPENERS`).
+SUFFIX_ABBREVIATIONS = frozenset((
+    "St", "Jr", "Sr", "Inc", "Ltd", "Co", "Corp", "Bros", "etc", "al", "Dept", "Ave", "Jan",
+    "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+))  # fmt: skip
+ABBREVIATIONS = PREFIX_ABBREVIATIONS | NUMBER_ABBREVIATIONS | SUFFIX_ABBREVIATIONS
+# Closed-class words (articles, pronouns, prepositions, conjunctions, sentence adverbs): in
+# running text they are lowercase, so "The" or "He" after "U.S." shows that a sentence began.
+SENTENCE_OPENERS = FUNCTION_WORDS | frozenset((
+    "i", "you", "he", "she", "it", "we", "they", "there", "here", "what", "how", "why", "not",
+    "nothing", "none", "some", "many", "most", "all", "each", "every", "both", "several",
+    "another", "other", "because", "since", "although", "though", "unless", "until", "however",
+    "thus", "therefore", "hence", "moreover", "furthermore", "also", "meanwhile", "then", "now",
+    "still", "again", "instead", "yet", "so", "later", "once", "even", "only", "despite",
+))  # fmt: skip

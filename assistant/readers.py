@@ -1,0 +1,220 @@
+"""Readers: one function per file format, each registered under its name with its suffixes.
+
+A reader turns a file's bytes into the text every citation offset will index: for .txt/.md the
+decoded file with newlines normalised (quotes stay verbatim substrings of the file), for
+.html/.pdf/.docx the extracted text. Adding a format is one function plus one `register_reader`.
+Readers raise `UnreadableReport` with a short reason so a batch can name the file and go on.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import ConfigError, UnreadableReport
+from .headers import parse_date
+from .registry import Registry
+
+ENCODING_REASON = "not valid UTF-8 text (tried utf-8, utf-16 with BOM, cp1252)"
+_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HTML_DROP = ["script", "style", "nav", "noscript", "template", "svg", "iframe", "form", "aside"]
+_HTML_BLOCKS = frozenset((
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dt", "dd", "blockquote",
+    "pre", "section", "article", "header", "footer", "main", "figcaption", "caption", "table",
+    "tr", "td", "th", "address", "hr",
+))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a format reader found: the text plus any metadata the file states itself."""
+
+    text: str
+    title: str | None = None
+    published: date | None = None
+    source: str | None = None
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _tidy(text: str) -> str:
+    """Extracted text: newlines normalised, no trailing spaces, at most one blank line in a row."""
+    text = _normalise_newlines(text).replace("\x00", "").replace("\f", "\n").replace("\v", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Bytes -> str: UTF-8 (BOM stripped), UTF-16 with a BOM, else cp1252; never binary junk."""
+    encodings: tuple[str, ...] = ("utf-8", "cp1252")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encodings = data[3:], ("utf-8",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    elif data.startswith(_BINARY_MAGIC) or b"\x00" in data[:65536]:
+        raise UnreadableReport(name, "binary file, not text")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:65536]
+        if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+            raise UnreadableReport(name, "binary file, not text")
+        if encoding == "cp1252" and sum(ord(c) > 127 for c in sample) > len(sample) * 0.3:
+            break  # decodes, but mostly accented junk: not a Western text file
+        return text.lstrip("\ufeff")
+    raise UnreadableReport(name, ENCODING_REASON)
+
+
+def _read_text(data: bytes, name: str) -> Extracted:
+    return Extracted(_normalise_newlines(_decode(data, name)))
+
+
+def _read_html(data: bytes, name: str) -> Extracted:
+    """Visible text as one block per paragraph/heading/list item, separated by blank lines."""
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
+
+    soup = BeautifulSoup(_decode(data, name), "lxml")
+
+    def meta(*keys: str) -> str | None:
+        for key in keys:
+            for attr in ("property", "name", "itemprop"):
+                tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(key)}$", re.I)})
+                if isinstance(tag, Tag) and str(tag.get("content") or "").strip():
+                    return str(tag.get("content")).strip()
+        return None
+
+    h1 = soup.find("h1")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    title = title or (h1.get_text(" ", strip=True) if h1 else "")
+    time = soup.find("time", attrs={"datetime": True})
+    stamp = meta("article:published_time", "datePublished", "date", "pubdate", "dc.date")
+    if stamp is None and isinstance(time, Tag):
+        stamp = str(time.get("datetime"))
+    for tag in soup(_HTML_DROP):
+        tag.decompose()
+    blocks: list[list[str]] = [[]]
+    block_owner: object = None
+    for node in (soup.body or soup).descendants:
+        if isinstance(node, Tag) and node.name == "br":
+            blocks[-1].append("\n")
+        if type(node) is not NavigableString:  # comments, doctypes, CDATA are not text
+            continue
+        owner = next((p for p in node.parents if p.name in _HTML_BLOCKS), None)
+        if owner is not block_owner:
+            blocks.append([])
+            block_owner = owner
+        blocks[-1].append(re.sub(r"\s+", " ", str(node)))
+    paragraphs = ("\n".join(s.strip() for s in "".join(b).split("\n")) for b in blocks)
+    text = "\n\n".join(p.strip() for p in paragraphs if p.strip())
+    published = parse_date(stamp) if stamp else None
+    return Extracted(_tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"))
+
+
+def _read_pdf(data: bytes, name: str) -> Extracted:
+    """Page texts joined by blank lines; a missing %%EOF means the download was cut short."""
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024] or b"%%EOF" not in data[-2048:]:
+        raise UnreadableReport(name, "truncated or damaged PDF")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns about every quirk of real-world files
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise UnreadableReport(name, "encrypted PDF")
+            pages = [page.extract_text() or "" for page in reader.pages]
+            title = reader.metadata.title if reader.metadata else None
+    except UnreadableReport:
+        raise
+    except Exception as exc:  # any parser failure on a damaged file means the same to a user
+        raise UnreadableReport(name, "truncated or damaged PDF") from exc
+    text = _tidy("\n\n".join(p.strip() for p in pages))
+    if not text:
+        raise UnreadableReport(name, "PDF has no extractable text (scanned?)")
+    title = str(title or "").removeprefix("Microsoft Word - ").strip()
+    return Extracted(text, title if title.lower() not in ("", "untitled") else None)
+
+
+def _read_docx(data: bytes, name: str) -> Extracted:
+    """Paragraphs and tables (a row per line, cells joined by " | ") in document order.
+
+    Paragraphs are separated by blank lines, not single newlines: a docx paragraph is a real
+    paragraph, and the sentence splitter must never glue two together as it does hard wraps.
+    """
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks: list[str] = []
+        styled_title: str | None = None
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                rows = (dict.fromkeys(c.text.strip() for c in row.cells) for row in item.rows)
+                blocks.append("\n".join(" | ".join(c for c in cells if c) for cells in rows))
+                continue
+            blocks.append(item.text.strip())
+            style = item.style.name if item.style is not None else ""
+            if style == "Title" and styled_title is None and item.text.strip():
+                styled_title = " ".join(item.text.split())
+        title = (document.core_properties.title or "").strip() or styled_title
+    except Exception as exc:  # zip, XML or package errors all mean the file is damaged
+        raise UnreadableReport(name, "damaged .docx") from exc
+    return Extracted(_tidy("\n\n".join(b for b in blocks if b)), title or None)
+
+
+ReadFn = Callable[[bytes, str], Extracted]
+"""(file bytes, report id for messages) -> extracted text and metadata."""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A file format: the suffixes it claims and the function that reads it."""
+
+    suffixes: tuple[str, ...]
+    read: ReadFn
+
+
+def _builtins(registry: Registry[Reader]) -> None:
+    for name, suffixes, read in (
+        ("text", (".txt",), _read_text),
+        ("markdown", (".md",), _read_text),
+        ("html", (".html", ".htm"), _read_html),
+        ("pdf", (".pdf",), _read_pdf),
+        ("docx", (".docx",), _read_docx),
+    ):
+        registry.register(name, Reader(suffixes, read))
+
+
+READERS: Registry[Reader] = Registry("reader", _builtins)
+"""The reader seam: ingestion, the UI's upload filter and the docs read it."""
+
+
+def register_reader(name: str, suffixes: tuple[str, ...], read: ReadFn) -> None:
+    """Teach ingestion a new format (suffixes are matched case-insensitively, with the dot)."""
+    taken = {s for n in READERS for s in READERS.get(n).suffixes if n != name}
+    clash = sorted(taken & {s.lower() for s in suffixes})
+    if clash:
+        raise ConfigError(f"suffix {', '.join(clash)} already has a reader")
+    READERS.register(name, Reader(tuple(s.lower() for s in suffixes), read), replace=True)
+
+
+def reader_for(suffix: str) -> Reader | None:
+    """The reader claiming this suffix (".PDF" works too), or None."""
+    suffix = suffix.lower()
+    return next((r for n in READERS if suffix in (r := READERS.get(n)).suffixes), None)
+
+
+def supported_suffixes() -> frozenset[str]:
+    """Every suffix some reader claims."""
+    return frozenset(s for n in READERS for s in READERS.get(n).suffixes)

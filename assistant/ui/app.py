@@ -1,0 +1,259 @@
+"""The layout of the chat UI and the wiring of its events to `Handlers` (`assistant ui`).
+
+Three columns: the report library and settings, the conversation, and the reading pane (sources
+of the selected answer, the full report). Each panel is built by one function that returns its
+components as a small dataclass, so the wiring below reads as "this event calls that handler".
+
+Concurrency: Gradio's queue runs several questions at once (the facade is thread-safe, so one long
+answer never blocks other users); uploads and removals share one queue slot, one writer at a time.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..answerers import ANSWERERS
+from ..assistant import Assistant
+from ..config import Settings
+from . import render
+from .handlers import Handlers
+from .styles import COPY_JS, CSS, FOCUS_SOURCE_JS, PANEL_JS, SCROLL_QUOTE_JS
+
+ASK_CONCURRENCY = 8  # questions answered at once (streaming from a server is mostly waiting)
+STORE_WRITES = "store-writes"  # the queue slot uploads and removals share
+INTRO = (
+    "## Report assistant\nAsk about the reports: every answer cites the report sentences "
+    "it rests on. Click a **[n]** marker to see its source in context."
+)
+OPENAI_HINT = "openai: set OPENAI_API_KEY or OPENAI_BASE_URL to enable"
+
+
+@dataclass(frozen=True)
+class Library:
+    """The Reports accordion: upload, what an upload or removal did, the list, removal."""
+
+    uploader: gr.File
+    status: gr.HTML
+    reports: gr.HTML
+    remove_pick: gr.Dropdown
+    remove_btn: gr.Button
+
+
+@dataclass(frozen=True)
+class Options:
+    """The Settings accordion: what every question is asked with."""
+
+    backend: gr.Radio
+    top_k: gr.Slider
+    only: gr.CheckboxGroup
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The chat, its input row, the status line and the answer-as-Markdown controls."""
+
+    chatbot: gr.Chatbot
+    msg: gr.Textbox
+    send: gr.Button
+    status: gr.HTML
+    new_btn: gr.Button
+    copy_btn: gr.Button
+    answer_md: gr.Textbox
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reading pane: sources of the selected answer and the opened report."""
+
+    sources: gr.HTML
+    report_view: gr.HTML
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Every component an event reads or writes, plus the session's conversation (`gr.State`)."""
+
+    turns: gr.State
+    library: Library
+    options: Options
+    chat: Conversation
+    reading: Reading
+
+
+def backend_choices() -> list[str]:
+    """Every registered answerer: a backend added to the registry shows up without UI changes."""
+    return ANSWERERS.names()
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    """The whole UI on one Assistant; launch it with `launch()` (which passes CSS and the queue)."""
+    handlers = Handlers(assistant)
+    app = gr.Blocks(title="Report assistant", fill_width=True)
+    with app:
+        turns = gr.State([])
+        gr.Markdown(INTRO, elem_id="intro")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                library = _library_panel()
+                options = _options_panel(assistant.settings)
+            with gr.Column(scale=3, min_width=420):
+                chat = _conversation_panel()
+            with gr.Column(scale=2, min_width=320):
+                reading = _reading_panel()
+        panels = Panels(turns, library, options, chat, reading)
+        _wire_conversation(handlers, panels)
+        _wire_library(app, handlers, panels)
+    return app
+
+
+def _library_panel() -> Library:
+    with gr.Accordion("Reports", open=True, elem_id="reports-panel"):
+        uploader = gr.File(
+            label="Upload reports (.txt .md .html .pdf .docx)",
+            file_count="multiple",
+            elem_id="upload",
+        )
+        status = gr.HTML("", elem_id="upload-status", js_on_load=None)
+        reports = gr.HTML(render.reports_html([]), elem_id="report-list", js_on_load=PANEL_JS)
+        with gr.Row():
+            remove_pick = gr.Dropdown([], label="Remove a report", elem_id="remove-pick", scale=3)
+            remove_btn = gr.Button(
+                "Remove", variant="stop", elem_id="remove", scale=1, min_width=80
+            )
+    return Library(uploader, status, reports, remove_pick, remove_btn)
+
+
+def _options_panel(settings: Settings) -> Options:
+    with gr.Accordion("Settings", open=False, elem_id="settings"):
+        backend = gr.Radio(
+            backend_choices(),
+            value=settings.chosen_backend,
+            label="Backend",
+            info=None if settings.openai_configured else OPENAI_HINT,
+            elem_id="backend",
+        )
+        top_k = gr.Slider(
+            1,
+            max(20, settings.top_k),
+            value=settings.top_k,
+            step=1,
+            label="Passages per answer",
+            elem_id="top-k",
+        )
+        only = gr.CheckboxGroup(
+            [], label="Only these reports (none ticked = all)", elem_id="filter"
+        )
+    return Options(backend, top_k, only)
+
+
+def _conversation_panel() -> Conversation:
+    chatbot = gr.Chatbot(
+        elem_id="chatbot",
+        label="Conversation",
+        height=520,
+        buttons=[],
+        feedback_options=None,
+        placeholder="Ask a question about the reports, e.g. "
+        "*How many people were killed in the shelling?*",
+    )
+    with gr.Row():
+        msg = gr.Textbox(
+            placeholder="Ask about the reports…",
+            show_label=False,
+            elem_id="msg",
+            scale=5,
+            autofocus=True,
+            max_lines=6,
+        )
+        send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=80)
+    status = gr.HTML("", elem_id="status", js_on_load=None)
+    with gr.Row():
+        new_btn = gr.Button("New conversation", elem_id="new-chat", size="sm")
+        copy_btn = gr.Button("Copy answer as Markdown", elem_id="copy-md", size="sm")
+    with gr.Accordion("Answer as Markdown", open=False, elem_id="answer-md-panel"):
+        answer_md = gr.Textbox(
+            show_label=False, lines=6, interactive=False, buttons=["copy"], elem_id="answer-md"
+        )
+    return Conversation(chatbot, msg, send, status, new_btn, copy_btn, answer_md)
+
+
+def _reading_panel() -> Reading:
+    sources = gr.HTML(render.SOURCES_PLACEHOLDER, elem_id="sources", js_on_load=PANEL_JS)
+    report_view = gr.HTML(render.REPORT_PLACEHOLDER, elem_id="report-view", js_on_load=None)
+    return Reading(sources, report_view)
+
+
+def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
+    """Asking, picking an earlier answer, opening reports, starting over, copying."""
+    chat, reading = ui.chat, ui.reading
+    ask_inputs = [chat.msg, ui.turns, ui.options.backend, ui.options.top_k, ui.options.only]
+    ask_outputs = [chat.msg, chat.chatbot, ui.turns, reading.sources, chat.answer_md, chat.status]
+    for trigger in (chat.msg.submit, chat.send.click):
+        trigger(handlers.ask, ask_inputs, ask_outputs, concurrency_limit=ASK_CONCURRENCY)
+    chat.chatbot.select(handlers.pick_turn, [ui.turns], [reading.sources, chat.answer_md]).then(
+        None, js=FOCUS_SOURCE_JS
+    )
+    for panel in (reading.sources, ui.library.reports):
+        panel.click(handlers.open_report, None, [reading.report_view]).then(
+            None, js=SCROLL_QUOTE_JS
+        )
+    cleared = [
+        chat.chatbot,
+        ui.turns,
+        reading.sources,
+        chat.answer_md,
+        chat.status,
+        reading.report_view,
+    ]
+    chat.new_btn.click(handlers.new_conversation, None, cleared)
+    chat.chatbot.clear(handlers.new_conversation, None, cleared)
+    chat.copy_btn.click(None, [chat.answer_md], None, js=COPY_JS)
+
+
+def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
+    """Uploads and removals (one writer at a time) and the report lists on page load."""
+    lib, only = ui.library, ui.options.only
+    lists = [lib.reports, lib.remove_pick, only]
+    lib.uploader.upload(
+        handlers.upload,
+        [lib.uploader, only],
+        [lib.uploader, lib.status, *lists],
+        concurrency_limit=1,
+        concurrency_id=STORE_WRITES,
+    )
+    lib.remove_btn.click(
+        handlers.remove,
+        [lib.remove_pick, only],
+        [lib.status, *lists],
+        concurrency_limit=1,
+        concurrency_id=STORE_WRITES,
+    )
+    app.load(handlers.library, [only], lists)
+
+
+def launch(
+    assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True
+) -> gr.Blocks:
+    """Serve the UI; on first start (empty store) ingest the sample corpus. With `block=False`
+    return at once with the server running (tests); `app.close()` stops it."""
+    corpus = assistant.settings.corpus_dir
+    if not assistant.reports() and corpus is not None and corpus.is_dir():
+        print(f"the store is empty: ingesting {corpus}", file=sys.stderr)
+        print(assistant.ingest([corpus]).line(), file=sys.stderr)
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        prevent_thread_lock=not block,
+        quiet=not block,
+        css=CSS,
+    )
+    return app
+
+
+__all__ = ["ASK_CONCURRENCY", "backend_choices", "build_app", "launch"]

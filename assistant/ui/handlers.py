@@ -1,0 +1,155 @@
+"""The UI's event callbacks: each is one `Assistant` call plus rendering (`render`).
+
+They live on one object that holds the `Assistant`, so the layout (`app`) wires bound methods and
+the callbacks stay testable without a page. A conversation is passed in and out as the session's
+`gr.State` (a list of `Turn`s), never kept here: two browser sessions never share history.
+Failures the core reports (`AssistantError`) become a one-line notice, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..assistant import Assistant
+from ..errors import AssistantError
+from ..types import Turn
+from . import render
+
+HISTORY_WINDOW = 6  # turns a follow-up question is condensed with
+
+# What an `ask` step yields: the message box, the chat, the turns state, the sources panel,
+# the Markdown copy of the answer and the status line (`gr.skip()` leaves one as it is).
+AskUpdate = tuple[Any, Any, Any, Any, Any, Any]
+
+
+class Handlers:
+    """The callbacks of one app, all on the same `Assistant` (thread-safe, shared by sessions)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def library(self, selected: Sequence[str] | None = None) -> tuple[str, Any, Any]:
+        """Report list HTML, the remove dropdown and the filter checkboxes, freshly listed; ticked
+        filters that name a report which is gone are dropped."""
+        infos = self.assistant.reports()
+        choices = render.report_choices(infos)
+        ids = {r.id for r in infos}
+        kept = [r for r in selected or [] if r in ids]
+        return (
+            render.reports_html(infos),
+            gr.update(choices=choices, value=None),
+            gr.update(choices=choices, value=kept),
+        )
+
+    def ask(
+        self,
+        message: str,
+        turns: list[Turn],
+        backend: str,
+        top_k: float,
+        selected: list[str] | None,
+    ) -> Iterator[AskUpdate]:
+        """Stream an answer into the chat; on success the turn joins the conversation and its
+        sources are shown, on a refusal the question stays in the box to be edited."""
+        question = message.strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            return
+        shown = render.messages(turns)
+        yield "", [*shown, *render.pending(question, "")], turns, gr.skip(), gr.skip(), ""
+        try:
+            stream = self.assistant.stream(
+                question,
+                history=turns[-HISTORY_WINDOW:],
+                backend=backend,
+                top_k=int(top_k),
+                report_ids=selected or None,
+            )
+            text = ""
+            for delta in stream:
+                text += delta
+                yield gr.skip(), [*shown, *render.pending(question, text)], *([gr.skip()] * 4)
+            answer = stream.result()
+        except AssistantError as exc:
+            yield message, shown, turns, gr.skip(), gr.skip(), render.notice_html(f"⚠ {exc}")
+            return
+        turns = [*turns, Turn(question, answer)]
+        yield (
+            "",
+            render.messages(turns),
+            turns,
+            render.sources_html(answer, self.assistant.report_text),
+            render.markdown_copy(answer),
+            "",
+        )
+
+    def pick_turn(self, turns: list[Turn], evt: gr.SelectData) -> tuple[Any, Any]:
+        """A click on a chat message (or a marker in it) shows that answer's sources again."""
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
+            return gr.skip(), gr.skip()
+        answer = turns[index // 2].answer
+        return render.sources_html(answer, self.assistant.report_text), render.markdown_copy(answer)
+
+    def open_report(self, evt: gr.EventData) -> str:
+        """A click on an "open report" button: the whole report, its cited span highlighted."""
+        report_id = str(getattr(evt, "report", "") or "")
+        start, end = _int(getattr(evt, "start", None)), _int(getattr(evt, "end", None))
+        try:
+            report = self.assistant.report(report_id)
+        except AssistantError as exc:
+            return render.notice_html(str(exc))
+        span = (start, end) if start is not None and end is not None else None
+        return render.report_html(report.title, report.text, report.published, report.source, span)
+
+    def upload(
+        self,
+        files: Sequence[str] | None,
+        selected: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects progress this way)
+    ) -> tuple[Any, ...]:
+        """Ingest uploaded files with a progress bar; files that fail are listed with reasons."""
+        paths = [Path(f) for f in files or []]
+        if not paths:
+            return None, gr.skip(), *self.library(selected)
+
+        def step(done: int, total: int, name: str) -> None:
+            progress(done / total if total else 1.0, desc=f"ingesting {name}" if name else "done")
+
+        summary = self.assistant.ingest(paths, progress=step)
+        if summary.failed:
+            gr.Warning(
+                f"{len(summary.failed)} file(s) could not be ingested: see the Reports panel."
+            )
+        return None, render.ingest_html(summary), *self.library(selected)
+
+    def remove(self, report_id: str | None, selected: list[str] | None) -> tuple[Any, ...]:
+        """Delete a report and its passages, then refresh every list that names reports."""
+        if not report_id:
+            return render.notice_html("Choose a report to remove."), *self.library(selected)
+        try:
+            self.assistant.remove(report_id)
+            status = render.notice_html(f"Removed {report_id}.")
+        except AssistantError as exc:
+            status = render.notice_html(f"⚠ {exc}")
+        return status, *self.library(selected)
+
+    @staticmethod
+    def new_conversation() -> tuple[Any, ...]:
+        """Empty chat, history, panels and status: the next question starts from nothing."""
+        return [], [], render.SOURCES_PLACEHOLDER, "", "", render.REPORT_PLACEHOLDER
+
+
+def _int(value: Any) -> int | None:
+    """An offset from the browser's event payload, or None when it is missing or not a number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+__all__ = ["HISTORY_WINDOW", "Handlers"]
