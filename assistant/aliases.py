@@ -1,6 +1,6 @@
 """Names learned from the reports themselves: which words name the same thing.
 
-Reports define their own names: "the Syrian Democratic Forces (qasad)", "Ridgeway Water Board, also
+Reports define their own names: "the Orlan Liberation Front (Tavrik)", "Ridgeway Water Board, also
 known as the Board", "the NVWA" beside "Northern Valley Water Authority". Learning those at ingest,
 instead of keeping word lists in code, is what lets the answerer match a question's wording to a
 report's on corpora nobody here has read. Each report's learned pairs and multi-word names are
@@ -25,7 +25,7 @@ _WORD = r"[A-Z][\w’'\-]*"
 _NAME = rf"{_WORD}(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)*{_WORD}){{1,7}}"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,6}s?\b")
 _NAMES = re.compile(_NAME)
-# "Syrian Democratic Forces (qasad)" and "the NVWA (Northern Valley Water Authority)"
+# "Orlan Liberation Front (Tavrik)" and "the NVWA (Northern Valley Water Authority)"
 _PAREN = re.compile(rf"(?P<name>{_NAME}|\b[A-Z][A-Z&]{{1,6}})[ \t]*\((?P<alias>[^()\n]{{2,60}})\)")
 _KNOWN_AS = re.compile(
     rf"(?P<name>{_NAME}),?[ \t]+(?:\(|,[ \t]*)?(?:also|better|commonly|locally|widely|formerly)?"

@@ -84,6 +84,6 @@ def header_metadata(text: str) -> tuple[date | None, str | None]:
 
 
 def _looks_like_place(prefix: str) -> bool:
-    """A place such as `Damascus, Syria` or `ALEPPO`: one to six capitalised words."""
+    """A place such as `Port Elden, Norland` or `VARNA`: one to six capitalised words."""
     words = prefix.replace(",", " ").split()
     return 0 < len(words) <= 6 and all(w.lstrip("(")[:1].isupper() or w.isdigit() for w in words)

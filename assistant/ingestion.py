@@ -106,7 +106,7 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
 
 
 def _title_from_name(path: Path) -> str:
-    """A readable title when the file states none: `aleppo-clashes.txt` -> `Aleppo clashes`."""
+    """A readable title when the file states none: `harbour-strike.txt` -> `Harbour strike`."""
     words = " ".join(re.split(r"[-_.\s]+", path.stem)).strip() or path.name
     return words[:1].upper() + words[1:]
 

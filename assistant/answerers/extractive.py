@@ -74,7 +74,7 @@ class Candidate:
 
 
 def speaker(sentence: str) -> str | None:
-    """Who a sentence attributes its claim to ("the Syrian Ministry of Defense"), if anyone."""
+    """Who a sentence attributes its claim to ("the Norland Ministry of Defence"), if anyone."""
     flat = " ".join(sentence.split())
     m = _SPEAKER.match(flat) or _ACCORDING.search(flat)
     if not m:
