@@ -202,8 +202,32 @@ class Assistant:
         on_done: Callable[[Answer], None] | None = None,
     ) -> AnswerStream:
         """Answer with streamed text; raises before streaming for empty stores and bad questions."""
-        question = _check(question)
         answerer = self.answerer(backend)
+        request = self.request(
+            question,
+            answerer,
+            top_k=top_k,
+            report_ids=report_ids,
+            history=history,
+            published_from=published_from,
+            published_to=published_to,
+        )
+        return AnswerStream(answerer.answer(request), on_done)
+
+    def request(
+        self,
+        question: str,
+        answerer: Answerer,
+        *,
+        top_k: int | None = None,
+        report_ids: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
+        published_from: date | None = None,
+        published_to: date | None = None,
+    ) -> AnswerRequest:
+        """What an answerer is given for a question: the standalone query, the passages retrieved
+        for it and the learned aliases of what it names (also what fitting scripts replay)."""
+        question = _check(question)
         t0 = time.perf_counter()
         query = answerer.condense(question, history)
         t1 = time.perf_counter()
@@ -215,7 +239,7 @@ class Assistant:
             published_to=published_to,
         )
         t2 = time.perf_counter()
-        request = AnswerRequest(
+        return AnswerRequest(
             question=question,
             query=query,
             passages=passages,
@@ -225,7 +249,6 @@ class Assistant:
             timings={"condense": t1 - t0, "retrieve": t2 - t1},
             aliases=self.aliases().expansions(f"{question} {query}"),
         )
-        return AnswerStream(answerer.answer(request), on_done)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Answer a question (same options as `stream`)."""

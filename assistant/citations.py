@@ -10,9 +10,15 @@ import re
 from collections.abc import Callable, Sequence
 
 from .lexical import terms
-from .types import Citation, ScoredPassage
+from .lexicon_en import ABBREVIATIONS, CONTINUATION_OPENERS
+from .types import Citation, ScoredPassage, Verdict
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A claim ends at terminal punctuation (closing quotes and the markers after it go with it) that a
+# space or the end follows ("1.5" goes on), or at a line break (list items are claims).
+_CLAIM_END = re.compile(r"[.!?]+[\"”’')]*(?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n")
+MAX_SPAN_SENTENCES = 3  # most sentences one citation of a model's claim quotes
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
 def format_sources(passages: Sequence[ScoredPassage]) -> str:
@@ -28,8 +34,20 @@ def format_sources(passages: Sequence[ScoredPassage]) -> str:
     return "\n\n".join(blocks)
 
 
-def cite(marker: int, sp: ScoredPassage, start: int, end: int, report_text: str) -> Citation | None:
-    """A citation of report_text[start:end], or None when the span is not inside the report."""
+def cite(
+    marker: int,
+    sp: ScoredPassage,
+    start: int,
+    end: int,
+    report_text: str,
+    *,
+    support: Verdict = "unsupported",
+    support_reason: str = "not checked",
+) -> Citation | None:
+    """A citation of report_text[start:end], or None when the span is not inside the report.
+
+    `support` is the verdict of the sentence citing it: an answerer whose sentence is the span
+    says `quoted`; otherwise it stays `unsupported` ("not checked") until `claims.check` runs."""
     if not (0 <= start < end <= len(report_text)):
         return None
     quote = report_text[start:end]
@@ -46,19 +64,39 @@ def cite(marker: int, sp: ScoredPassage, start: int, end: int, report_text: str)
         quote=quote,
         published=sp.published,
         source=sp.source,
+        support=support,
+        support_reason="" if support != "unsupported" else support_reason,
     )
 
 
-def best_sentence(claim: str, sp: ScoredPassage) -> tuple[int, int]:
-    """The sentence of a passage that shares most words with a claim (the whole passage if none)."""
+def best_span(claim: str, sp: ScoredPassage) -> tuple[int, int]:
+    """The sentence of a passage that shares most words with a claim (the whole passage if none),
+    joined by a sentence next to it that continues it ("This caused ...", "He said ...") while that
+    adds words of the claim (up to MAX_SPAN_SENTENCES): a claim that sums up a statement made over
+    two sentences cites both, so the support check reads all it draws on."""
     claim_terms = set(terms(claim))
-    best, best_overlap = (sp.passage.start, sp.passage.end), 0
-    for s, e in sp.passage.sentences:
-        text = sp.passage.text[s - sp.passage.start : e - sp.passage.start]
-        overlap = len(claim_terms & set(terms(text)))
-        if overlap > best_overlap:
-            best, best_overlap = (s, e), overlap
-    return best
+    p = sp.passage
+    texts = [p.text[s - p.start : e - p.start] for s, e in p.sentences]
+    found = [claim_terms & set(terms(t)) for t in texts]
+    if not found or not max(map(len, found)):
+        return p.start, p.end
+    lo = hi = max(range(len(found)), key=lambda i: len(found[i]))
+    covered = set(found[lo])
+    while hi - lo + 1 < MAX_SPAN_SENTENCES:
+        joins = [i for i in (lo - 1, hi + 1) if 0 <= i < len(found) and found[i] - covered]
+        joins = [i for i in joins if _continues(texts[max(i, lo)])]
+        if not joins:
+            break
+        j = joins[0]
+        lo, hi = min(lo, j), max(hi, j)
+        covered |= found[j]
+    return p.sentences[lo][0], p.sentences[hi][1]
+
+
+def _continues(sentence: str) -> bool:
+    """Does a sentence lean on the one before it ("This caused ...", "They said ...")?"""
+    words = re.findall(r"\w+", sentence.lower())
+    return any(words[: len(o.split())] == o.split() for o in CONTINUATION_OPENERS)
 
 
 def resolve_markers(
@@ -84,7 +122,7 @@ def resolve_markers(
                 dropped += 1
                 continue
             sp = sources[n - 1]
-            start, end = best_sentence(claim, sp)
+            start, end = best_span(claim, sp)
             key = (sp.passage.report_id, start, end)
             if key not in key_to_marker:
                 c = cite(len(citations) + 1, sp, start, end, report_text(sp.passage.report_id))
@@ -102,12 +140,37 @@ def resolve_markers(
     return cleaned, citations, dropped
 
 
+def split_claims(text: str) -> list[tuple[int, int]]:
+    """The sentences of an answer as (start, end) offsets that tile the text: each holds its
+    markers (also those written after its full stop) and the white space after it. A full stop
+    after an abbreviation or an initial ("Dr.", "U.S.") does not end a claim."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for m in _CLAIM_END.finditer(text):
+        if m.group(0).startswith(".") and _abbreviation_at(text, m.start()):
+            continue
+        end = len(text) - len(text[m.end() :].lstrip())
+        if text[start : m.end()].strip():
+            pieces.append((start, end))
+            start = end
+    if start < len(text) and text[start:].strip():
+        pieces.append((start, len(text)))
+    elif pieces:
+        pieces[-1] = (pieces[-1][0], len(text))
+    return pieces
+
+
+def _abbreviation_at(text: str, dot: int) -> bool:
+    word = _WORD_BEFORE.search(text, 0, dot)
+    if word is None:
+        return False
+    w = word.group(1)
+    return w in ABBREVIATIONS or len(w.replace(".", "")) == 1 or "." in w
+
+
 def _claims(text: str) -> list[tuple[int, str]]:
     """Sentence-ish pieces of an answer with their start offsets, to match markers to claims."""
-    out = []
-    for m in re.finditer(r"[^.!?\n]+(?:[.!?]+(?:\s*\[[\d,\s]+\])*|\n|$)", text):
-        out.append((m.start(), m.group(0)))
-    return out or [(0, text)]
+    return [(s, text[s:e]) for s, e in split_claims(text)] or [(0, text)]
 
 
 def _claim_at(claims: list[tuple[int, str]], offset: int) -> str:

@@ -170,13 +170,16 @@ def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs
 
 
 def format_answer(answer: Answer) -> str:
-    """Answer text, then each citation with its report and verbatim quote."""
+    """Answer text, then each citation with its support verdict, report and verbatim quote."""
     lines = [answer.text]
+    if answer.unsupported:
+        lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(f"[{c.marker}] {c.title} — {c.report_id} (chars {c.start}-{c.end})")
+            head = f"[{c.marker}] {c.support} · {c.title} — {c.report_id}"
+            lines.append(f"{head} (chars {c.start}-{c.end})")
             lines.append(f"    “{' '.join(c.quote.split())}”")
     elif answer.abstained and answer.considered:
         lines.append("")

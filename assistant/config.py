@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -92,6 +93,14 @@ class Settings(BaseSettings):
     )
     max_retries: int = Field(
         2, ge=0, description="Retries (with backoff) on timeouts, 429 and 5xx before giving up."
+    )
+
+    support_check: Literal["lexical", "llm"] = Field(
+        "lexical",
+        description="How answer sentences are checked against the spans they cite: `lexical` "
+        "(numbers, dates, names, negation, content words; offline) or `llm` (the lexical check, "
+        "then a yes/no judgement by the configured LLM for each sentence it passes; needs an "
+        "OpenAI-compatible server, otherwise lexical only).",
     )
 
     @field_validator("backend")

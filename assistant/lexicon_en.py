@@ -144,3 +144,29 @@ SENTENCE_OPENERS = FUNCTION_WORDS | frozenset((
     "thus", "therefore", "hence", "moreover", "furthermore", "also", "meanwhile", "then", "now",
     "still", "again", "instead", "yet", "so", "later", "once", "even", "only", "despite",
 ))  # fmt: skip
+
+# Support checks (support.py) -------------------------------------------------------------------
+# Verbs that deny what follows: read with NEGATIONS as the polarity of a claim ("the ministry
+# denied that X" and "X" say opposite things).
+DENIALS = ("deny", "denied", "denies", "denying", "refuted", "dismissed")
+# Forms of speech verbs beside SPEECH_VERBS that end an attribution ("..., asserting that X").
+ATTRIBUTION_VERBS = (
+    "say", "saying", "asserting", "adding", "noting", "stating", "claiming", "confirming",
+    "warning", "insisting", "alleging", "announcing", "reporting", "accusing", "blaming",
+)  # fmt: skip
+# Words that join clauses: a negation in one clause says nothing of the other.
+CLAUSE_JOINERS = ("and", "or", "but", "while", "whereas", "although", "though")
+# Number words that multiply the number before them ("two hundred", "1.5 million", "three dozen").
+NUMBER_MULTIPLIERS = {
+    "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12,
+}  # fmt: skip
+# "one" after these is a pronoun, not a count ("no one", "the one who").
+ONE_PRONOUN_LEADS = ("no", "any", "every", "each", "some", "the", "this", "that", "which")
+# Words of sentences that only talk about the answer or the reports ("The reports give differing
+# accounts:"); an answer sentence made of these alone states no fact and needs no citation.
+META_WORDS = (
+    "report reports reported source sources account accounts differ differing different disagree "
+    "disagreement give gives given say says said state states mention mentions mentioned contain "
+    "contains answer question follow following follows summary information detail details "
+    "provide provides here according both side sides version versions view views"
+)

@@ -21,6 +21,11 @@ def load(name: str, prompt_dir: Path = PROMPT_DIR) -> PromptTemplate:
     return PromptTemplate((prompt_dir / f"{name}.txt").read_text(encoding="utf-8"))
 
 
+def text(name: str, prompt_dir: Path = PROMPT_DIR) -> str:
+    """The raw text of `prompts/<name>.txt`, for templates filled with `string.Template`."""
+    return (prompt_dir / f"{name}.txt").read_text(encoding="utf-8")
+
+
 def hashes(prompt_dir: Path = PROMPT_DIR) -> dict[str, str]:
     """sha256[:12] of every prompt file, so eval results say which prompt version produced them."""
     return {

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
+
+Verdict = Literal["quoted", "supported", "unsupported"]
+"""How a cited span bears on the answer sentence citing it (see support.py)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,10 @@ class ScoredPassage:
 class Citation:
     """A verified span of a report: `quote == report.text[start:end]`, checked before it is shown.
 
-    `marker` is the number n of the `[n]` marker in the answer text.
+    `marker` is the number n of the `[n]` marker in the answer text. `support` says whether the
+    sentences citing it are the span itself (`quoted`), agree with it (`supported`), or not
+    (`unsupported`, with `support_reason`): answerers drop unsupported sentences, so a shown
+    citation is quoted or supported. A citation nobody checked is `unsupported` ("not checked").
     """
 
     marker: int
@@ -68,6 +75,8 @@ class Citation:
     quote: str
     published: date | None = None
     source: str | None = None
+    support: Verdict = "unsupported"
+    support_reason: str = "not checked"
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,8 @@ class Answer:
     do not answer the question (then `text` says so and `citations` is empty); `considered` are
     the passages the answer was drawn from (shown when the answer abstains); `dropped_markers`
     counts markers that resolved to nothing and were removed; `timings` are seconds per stage;
-    `query` is the standalone question retrieval used (a follow-up rewritten with the history).
+    `query` is the standalone question retrieval used (a follow-up rewritten with the history);
+    `unsupported` counts answer sentences removed because no cited span supported them.
     """
 
     question: str
@@ -90,6 +100,7 @@ class Answer:
     dropped_markers: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     query: str = ""
+    unsupported: int = 0
 
     def to_json(self) -> dict[str, object]:
         """The JSON contract of `assistant ask --json` (DESIGN.md)."""
@@ -106,9 +117,11 @@ class Answer:
                     "start": c.start,
                     "end": c.end,
                     "quote": c.quote,
+                    "support": c.support,
                 }
                 for c in self.citations
             ],
+            "unsupported": self.unsupported,
         }
 
     def to_markdown(self) -> str:

@@ -1,7 +1,9 @@
 """An OpenAI-compatible chat server on 127.0.0.1 for tests: real HTTP, scripted replies.
 
 Each request pops the next scripted action (or uses `default`): a reply text (streamed as SSE when the
-client asks for a stream), an HTTP status, or a delay longer than the client's timeout.
+client asks for a stream), an HTTP status, or a delay longer than the client's timeout. Requests whose
+messages contain a routed needle (`route`) pop that route's actions first, so a test can script a
+second caller on the same server (the support judge) apart from the answers.
 """
 
 from __future__ import annotations
@@ -29,10 +31,26 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     embedded: int = 0
+    routes: dict[str, list[Action]] = field(default_factory=dict)
+
+    def route(self, needle: str, *actions: Action) -> None:
+        """Answer requests whose messages contain `needle` with these actions, in order."""
+        self.routes.setdefault(needle, []).extend(actions)
+
+    def routed(self, needle: str) -> list[dict[str, Any]]:
+        """The requests whose messages contained `needle`."""
+        return [b for b in self.requests if needle in _content(b)]
 
     def next_action(self, body: dict[str, Any]) -> Action:
         self.requests.append(body)
+        for needle, actions in self.routes.items():
+            if actions and needle in _content(body):
+                return actions.pop(0)
         return self.script.pop(0) if self.script else self.default(body)
+
+
+def _content(body: dict[str, Any]) -> str:
+    return "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
 
 
 def embed(text: str, dim: int = 64) -> list[float]:

@@ -175,8 +175,10 @@ def test_stream_yields_text_then_the_verified_answer(sample: Assistant) -> None:
 
 def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
     data = sample.ask("Which road was closed?").to_json()
-    assert list(data) == ["question", "answer", "abstained", "backend", "citations"]
-    assert list(data["citations"][0]) == ["marker", "report", "title", "start", "end", "quote"]  # type: ignore[index]
+    assert list(data) == ["question", "answer", "abstained", "backend", "citations", "unsupported"]
+    assert list(data["citations"][0]) == [  # type: ignore[index]
+        "marker", "report", "title", "start", "end", "quote", "support",
+    ]  # fmt: skip
 
 
 def test_a_question_with_several_parts_is_answered_from_several_sentences(

@@ -60,10 +60,12 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "ingesting" in result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["question", "answer", "abstained", "backend", "citations"]
+    assert list(data) == ["question", "answer", "abstained", "backend", "citations", "unsupported"]
     assert data["abstained"] is False and data["backend"] == "extractive"
+    assert data["unsupported"] == 0
     cite = data["citations"][0]
-    assert list(cite) == ["marker", "report", "title", "start", "end", "quote"]
+    assert list(cite) == ["marker", "report", "title", "start", "end", "quote", "support"]
+    assert cite["support"] == "quoted", "an extractive answer's sentences are its spans"
     text = (CORPUS / cite["report"]).read_text(encoding="utf-8")
     assert text[cite["start"] : cite["end"]] == cite["quote"], (
         "quotes are verbatim spans of the file"

@@ -176,3 +176,28 @@ def test_chat_messages_pair_questions_with_answers() -> None:
     streaming = pending("q?", "")
     assert streaming[1]["content"].startswith("*Searching")
     assert "<" not in pending("q?", "partial <img>")[1]["content"]
+
+
+def test_each_source_card_shows_its_support_verdict() -> None:
+    """Quoted and supported spans are labelled so; an unchecked or unsupported citation (answerers
+    remove them) is never shown as verified."""
+    from dataclasses import replace
+
+    text = report_text()
+    c = citation(text)
+    labels = {}
+    for support, reason in (("quoted", ""), ("supported", ""), ("unsupported", f"why {HOSTILE}")):
+        cited = replace(c, support=support, support_reason=reason)
+        panel = sources_html(Answer("q", "x [1]", (cited,), False, "openai"), lambda rid: text)
+        assert_only_our_markup(panel)
+        tags = parse(panel).tags
+        [label] = [
+            dict(a) for t, a in tags if t == "span" and "src-support" in (dict(a)["class"] or "")
+        ]
+        labels[support] = label
+        visible = html.unescape(assert_only_our_markup(panel))
+        assert ("not supported" if support == "unsupported" else support) in visible
+    assert labels["unsupported"]["title"] == f"why {HOSTILE}"
+    assert "unsupported" in (labels["unsupported"]["class"] or "")
+    unchecked = sources_html(Answer("q", "x [1]", (c,), False, "openai"), lambda rid: text)
+    assert "not supported" in unchecked and ">quoted<" not in unchecked

@@ -245,6 +245,7 @@ class ExtractiveAnswerer:
                 c.start,
                 c.end,
                 request.report_text(c.source.passage.report_id),
+                support="quoted",  # the answer sentence is the span itself
             )
             if citation is None:
                 continue

@@ -16,10 +16,12 @@ from llama_index.llms.openai_like import OpenAILike
 
 from .. import prompts
 from ..citations import format_sources, resolve_markers
+from ..claims import check_claims
 from ..config import Settings
 from ..errors import BackendUnavailable, ConfigError
 from ..openai_client import openai_client
-from ..types import Answer, Turn
+from ..support_llm import LLMSupportJudge
+from ..types import Answer, Citation, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
 
 
@@ -38,7 +40,8 @@ def describe(exc: Exception, settings: Settings, attempts: int) -> str:
 
 
 class OpenAIAnswerer:
-    """Numbered sources in the prompt, streamed tokens out, markers verified afterwards."""
+    """Numbered sources in the prompt, streamed tokens out; afterwards markers are verified and
+    every sentence is checked against the spans it cites (claims.py): cite or drop."""
 
     name = "openai"
 
@@ -61,6 +64,7 @@ class OpenAIAnswerer:
         self.system = prompts.load("answer_system").get_template()
         self.user = prompts.load("answer_user")
         self.condense_prompt = prompts.load("condense")
+        self.judge = LLMSupportJudge.from_settings(settings, client)
 
     def _fail(self, exc: Exception) -> BackendUnavailable:
         return BackendUnavailable(describe(exc, self.settings, self.settings.max_retries + 1))
@@ -104,16 +108,26 @@ class OpenAIAnswerer:
             # An answer with no verifiable citation is not shown: the contract is cite or abstain.
             yield self._final(request, ABSTAIN_TEXT, [], True, dropped, t0)
             return
-        yield self._final(request, text, citations, False, dropped, t0)
+        try:
+            checked = check_claims(text, citations, request.aliases, self.judge)
+        except openai.APIError as exc:
+            raise self._fail(exc) from exc
+        if not checked.citations:  # no sentence its sources support: abstain
+            yield self._final(request, ABSTAIN_TEXT, [], True, dropped, t0, checked.unsupported)
+            return
+        yield self._final(
+            request, checked.text, checked.citations, False, dropped, t0, checked.unsupported
+        )
 
     def _final(
         self,
         request: AnswerRequest,
         text: str,
-        citations: list[Any],
+        citations: Sequence[Citation],
         abstained: bool,
         dropped: int,
         t0: float,
+        unsupported: int = 0,
     ) -> Answer:
         return Answer(
             question=request.question,
@@ -125,6 +139,7 @@ class OpenAIAnswerer:
             dropped_markers=dropped,
             timings=dict(request.timings, answer=time.perf_counter() - t0),
             query=request.query,
+            unsupported=unsupported,
         )
 
 

@@ -135,11 +135,23 @@ def _citation_html(
     return (
         f'<div class="src" id="src-{c.marker}">'
         f'<div class="src-head"><span class="src-n">[{c.marker}]</span> '
-        f'<span class="src-title">{escape(c.title)}</span></div>'
+        f'<span class="src-title">{escape(c.title)}</span>{_support_html(c)}</div>'
         f"{_meta_html(c.published, c.source, c.report_id)}"
         f'<blockquote class="src-context">{escape(before)}'
         f'<mark class="quote">{escape(c.quote)}</mark>{escape(after)}</blockquote>'
         f"{_open_button(c.report_id, c.start, c.end, 'Open the full report')}</div>"
+    )
+
+
+def _support_html(c: Citation) -> str:
+    """A small label with the support verdict; an unsupported citation (answerers remove them)
+    is never labelled as verified: it says "not supported" and why."""
+    if c.support == "unsupported":
+        why = escape(c.support_reason or "not supported")
+        return f' <span class="src-support unsupported" title="{why}">not supported</span>'
+    tip = "the answer quotes this span" if c.support == "quoted" else "checked against this span"
+    return (
+        f' <span class="src-support {escape(c.support)}" title="{tip}">{escape(c.support)}</span>'
     )
 
 

@@ -14,6 +14,9 @@ CSS = """
 .src.flash { box-shadow: 0 0 0 3px var(--color-accent); }
 .src-n { font-weight: 700; color: var(--color-accent); }
 .src-title { font-weight: 600; }
+.src-support { font-size: .75em; border: 1px solid currentColor; border-radius: 4px;
+  padding: 0 4px; margin-left: 4px; opacity: .8; }
+.src-support.unsupported { color: var(--error-text-color, #b91c1c); }
 .src-meta { font-size: .85em; opacity: .75; margin: 2px 0 4px; }
 .src-context { margin: 4px 0; padding-left: 8px; border-left: 3px solid var(--border-color-primary);
   white-space: pre-wrap; }
