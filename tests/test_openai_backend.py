@@ -96,6 +96,16 @@ def test_the_model_saying_the_reports_are_silent_is_an_abstention(
     assert llm_assistant.ask("What is the population of Aleppo?").abstained
 
 
+def test_a_question_the_reports_cannot_answer_is_refused_without_calling_the_model(
+    fake: FakeOpenAI, llm_assistant: Assistant
+) -> None:
+    """The offline gate decides first: nothing retrieved clears it, so no tokens are spent."""
+    fake.script = [("text", "Paris is the capital of France [1].")]
+    answer = llm_assistant.ask("What is the boiling point of liquid nitrogen in kelvin?")
+    assert answer.abstained and answer.backend == "openai"
+    assert fake.requests == [], "the model was not called"
+
+
 def test_a_429_is_retried_then_answered(fake: FakeOpenAI, llm_assistant: Assistant) -> None:
     fake.script = [("status", 429), ("text", HEALTH_ANSWER)]
     answer = llm_assistant.ask("How many people were killed in the shelling?")

@@ -214,21 +214,34 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
         return chosen, score
 
+    def decide(
+        self, request: AnswerRequest, candidates: list[Candidate]
+    ) -> tuple[list[Candidate], bool]:
+        """The gate and the choice: the sentences to say (none: abstain) and whether they are
+        conflicting accounts. Questions with many parts are judged by what sentences cover
+        together, others by their best sentence."""
+        weights = _query_weights(request, request.question)
+        if not candidates:
+            return [], False
+        if len(weights) >= MANY_PARTS:
+            chosen, score = self.cover(candidates, weights)
+            return (chosen, False) if score >= self.threshold else ([], False)
+        if candidates[0].score < self.threshold:
+            return [], False
+        return self.select(candidates, request.question)
+
+    def clears_gate(self, request: AnswerRequest) -> bool:
+        """Whether the retrieved text holds something worth answering from (other backends ask
+        this before spending an LLM call)."""
+        return bool(self.decide(request, self.score_sentences(request))[0])
+
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         candidates = self.score_sentences(request)
-        weights = _query_weights(request, request.question)
-        chosen: list[Candidate] = []
-        conflict, score = False, 0.0
-        if candidates and len(weights) >= MANY_PARTS:
-            chosen, score = self.cover(candidates, weights)
-        elif candidates:
-            score = candidates[0].score
-            if score >= self.threshold:
-                chosen, conflict = self.select(candidates, request.question)
+        chosen, conflict = self.decide(request, candidates)
         # Nothing to say (no candidates, or none that clears the gate): abstain, whatever the
         # threshold (0 included).
-        if not chosen or score < self.threshold:
+        if not chosen:
             yield ABSTAIN_TEXT
             yield self._final(request, ABSTAIN_TEXT, (), True, t0)
             return

@@ -23,6 +23,7 @@ from ..openai_client import openai_client
 from ..support_llm import LLMSupportJudge
 from ..types import Answer, Citation, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
+from .extractive import make as make_extractive
 
 
 def describe(exc: Exception, settings: Settings, attempts: int) -> str:
@@ -65,6 +66,7 @@ class OpenAIAnswerer:
         self.user = prompts.load("answer_user")
         self.condense_prompt = prompts.load("condense")
         self.judge = LLMSupportJudge.from_settings(settings, client)
+        self.gate = make_extractive(settings)
 
     def _fail(self, exc: Exception) -> BackendUnavailable:
         return BackendUnavailable(describe(exc, self.settings, self.settings.max_retries + 1))
@@ -84,7 +86,9 @@ class OpenAIAnswerer:
 
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
-        if not request.passages:
+        # The offline answerer's gate decides first: when nothing retrieved clears it, the reports
+        # do not answer and the model is not called (no cost, no invented answer).
+        if not request.passages or not self.gate.clears_gate(request):
             yield ABSTAIN_TEXT
             yield self._final(request, ABSTAIN_TEXT, [], True, 0, t0)
             return
