@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="add or update reports (default: the sample corpus)")
     ing.add_argument("paths", nargs="*", type=Path, help="files or folders of reports")
     ing.add_argument(
-        "--prune", action="store_true", help="forget stored reports whose files are gone"
+        "--prune",
+        action="store_true",
+        help="forget stored reports whose files are gone from the folders given (folders only)",
     )
     ing.add_argument("--rebuild", action="store_true", help="drop the collection and ingest again")
     ing.add_argument(

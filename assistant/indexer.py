@@ -18,8 +18,8 @@ import numpy as np
 
 from .config import Settings
 from .embeddings import Embedder
-from .errors import UnreadableReport
-from .ingestion import discover, read_report, split_passages
+from .errors import ConfigError, UnreadableReport
+from .ingestion import read_report, split_passages, survey
 from .store import ReportRecord, VectorStore
 from .types import IngestSummary, Passage, Report
 
@@ -61,16 +61,20 @@ class Indexer:
         rebuild: bool = False,
         progress: Progress | None = None,
     ) -> IngestSummary:
-        summary = IngestSummary()
+        """Ingest `paths`; with `prune`, forget reports whose files are gone from the folders given
+        (only there: a file argument is refused, and nothing under an unlistable folder goes)."""
+        found = survey(paths, self.settings.corpus_dir)
+        if prune and found.file_args:
+            raise ConfigError(
+                f"--prune forgets reports only inside the folders given, and {found.file_args[0]} "
+                "is a file: nothing was changed (give its folder, or ingest the file without --prune)"
+            )
+        summary = IngestSummary(failed=list(found.failed))
         if rebuild:
             self.store.drop()
         files: dict[str, Path] = {}
-        for root in paths:
-            try:
-                for path, report_id in discover([root], self.settings.corpus_dir):
-                    files.setdefault(report_id, path)
-            except UnreadableReport as exc:
-                summary.failed.append((exc.name, exc.reason))
+        for path, report_id in found.files:
+            files.setdefault(report_id, path)
         records = self.store.records()
         batch: list[_Prepared] = []
         for done, item in enumerate(self._prepare(files, records)):
@@ -89,7 +93,7 @@ class Indexer:
         if progress:
             progress(len(files), len(files), "")
         if prune:
-            for rid in sorted(set(records) - set(files)):
+            for rid in found.gone(records):
                 self.store.remove_report(rid)
                 summary.removed.append(rid)
             self.store.sweep()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aliases import learn_aliases, learn_names
@@ -23,48 +24,128 @@ from .types import Passage, Report
 
 __all__ = [
     "Segment",
+    "Survey",
     "discover",
     "read_report",
     "split_passages",
     "split_sentences",
+    "survey",
 ]
 
 
-def discover(paths: Sequence[Path], default_root: Path | None) -> list[tuple[Path, str]]:
+@dataclass
+class Survey:
+    """What the paths given hold: the files to read (with their report ids), which paths given
+    were files, the folders given (with the id prefix of their reports: `prune` forgets reports
+    only there), and what could not be listed, with the id prefixes where nothing may be pruned."""
+
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    file_args: list[Path] = field(default_factory=list)
+    folders: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def gone(self, stored: Iterable[str]) -> list[str]:
+        """Stored ids whose files are gone: under a folder given, not found there, not under a
+        folder that could not be listed, and no file at their path (an unlisted file is kept)."""
+        found = {rid for _, rid in self.files}
+        gone = []
+        for rid in sorted(set(stored) - found):
+            covering = [(folder, prefix) for folder, prefix in self.folders if _under(rid, prefix)]
+            if not covering or any(_under(rid, prefix) for prefix in self.blocked):
+                continue
+            if not any(_present(folder / _below(rid, prefix)) for folder, prefix in covering):
+                gone.append(rid)
+        return gone
+
+
+def survey(paths: Sequence[Path], default_root: Path | None) -> Survey:
     """Expand files and folders into (file, report id) pairs, ids stable across machines.
 
     A folder inside `default_root` keeps ids relative to the root, so ingesting `corpus/` and
     later `corpus/sub/` names a report the same way; other folders give ids relative to
     themselves. A file argument with an unsupported suffix is kept so `read_report` explains why.
+    A missing path, or a folder that cannot be listed, is a failure named with its reason.
     """
     root = default_root.resolve() if default_root is not None else None
     found: dict[Path, tuple[Path, str]] = {}  # by resolved path: a file named twice is read once
+    result = Survey()
     for arg in paths:
-        if not arg.exists():
-            raise UnreadableReport(str(arg), "no such file or directory")
-        if arg.is_dir():
+        try:
+            kind = "folder" if arg.is_dir() else "file" if arg.exists() else None
+        except OSError as exc:  # a path inside a folder that cannot be searched
+            result.failed.append((str(arg), (exc.strerror or "cannot be read").lower()))
+            continue
+        if kind is None:
+            result.failed.append((str(arg), "no such file or directory"))
+        elif kind == "folder":
             folder = arg.resolve()
             prefix = folder.relative_to(root) if root and folder.is_relative_to(root) else Path()
-            for file in _walk(arg):
+            result.folders.append((arg, _posix(prefix)))
+            errors: list[OSError] = []
+            for file in _walk(arg, errors.append):
                 rid = (prefix / file.relative_to(arg)).as_posix()
                 found.setdefault(file.resolve(), (file, rid))
+            for error in errors:
+                where = Path(os.fsdecode(error.filename or arg))
+                reason = (error.strerror or "cannot be listed").lower()
+                result.failed.append((os.path.join(where, ""), f"cannot read folder: {reason}"))
+                inside = where.is_relative_to(arg)  # else block the whole folder given
+                result.blocked.append(_posix(prefix / where.relative_to(arg) if inside else prefix))
         else:
+            result.file_args.append(arg)
             real = arg.resolve()
             inside = root is not None and real.is_relative_to(root)
             rid = real.relative_to(root).as_posix() if root and inside else arg.name
             found.setdefault(real, (arg, rid))
-    return list(found.values())
+    result.files = list(found.values())
+    return result
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """Supported files under `folder`, sorted, skipping hidden files/folders and Word lock files."""
+def discover(paths: Sequence[Path], default_root: Path | None) -> list[tuple[Path, str]]:
+    """The files of `survey`; a path it could not list raises `UnreadableReport` naming it."""
+    found = survey(paths, default_root)
+    if found.failed:
+        raise UnreadableReport(*found.failed[0])
+    return found.files
+
+
+def _walk(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Path]:
+    """Supported files under `folder`, sorted, skipping hidden files/folders and Word lock files;
+    a folder that cannot be listed goes to `onerror` (and the walk goes on elsewhere)."""
     suffixes = supported_suffixes()
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=onerror):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             skip = name.startswith((".", "~$"))
             if not skip and Path(name).suffix.lower() in suffixes:
                 yield Path(dirpath) / name
+
+
+def _posix(path: Path) -> str:
+    """An id prefix: "" for the top of the id space, else "a/b"."""
+    text = path.as_posix()
+    return "" if text == "." else text
+
+
+def _under(report_id: str, prefix: str) -> bool:
+    """Whether the id lies in the folder the prefix names (a name it merely begins with does not)."""
+    return prefix == "" or report_id.startswith(prefix + "/")
+
+
+def _below(report_id: str, prefix: str) -> str:
+    return report_id[len(prefix) + 1 :] if prefix else report_id
+
+
+def _present(path: Path) -> bool:
+    """False only when the OS says there is no such file; a path it cannot check is present."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        pass  # cannot tell: the report stays
+    return True
 
 
 def read_report(path: Path, report_id: str, max_bytes: int) -> Report:

@@ -8,6 +8,7 @@ Readers raise `UnreadableReport` with a short reason so a batch can name the fil
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import warnings
@@ -19,9 +20,24 @@ from .errors import ConfigError, UnreadableReport
 from .headers import parse_date
 from .registry import Registry
 
-ENCODING_REASON = "not valid UTF-8 text (tried utf-8, utf-16 with BOM, cp1252)"
+ENCODING_REASON = "not valid UTF-8 text, and no other encoding fits (tried UTF-16, cp1252, cp1256)"
+BINARY_REASON = "binary file, not text"
+LEGACY_ENCODINGS = ["cp1252", "cp1256"]
+"""Code pages tried when a file is not UTF-8 and states no charset: Western and Arabic Windows.
+More would make short texts ambiguous (cp1250 reads a cp1252 "naïve" as "naďve")."""
 _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b")
+_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3]")
+_ARABIC_CORE = re.compile(r"[\u0621-\u064a]")
+_DECLARED = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)|<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)""",
+    re.IGNORECASE,
+)
 _HTML_DROP = ["script", "style", "nav", "noscript", "template", "svg", "iframe", "form", "aside"]
 _HTML_BLOCKS = frozenset((
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dt", "dd", "blockquote",
@@ -51,27 +67,96 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Bytes -> str: UTF-8 (BOM stripped), UTF-16 with a BOM, else cp1252; never binary junk."""
-    encodings: tuple[str, ...] = ("utf-8", "cp1252")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, encodings = data[3:], ("utf-8",)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    elif data.startswith(_BINARY_MAGIC) or b"\x00" in data[:65536]:
-        raise UnreadableReport(name, "binary file, not text")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        sample = text[:65536]
-        if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
-            raise UnreadableReport(name, "binary file, not text")
-        if encoding == "cp1252" and sum(ord(c) > 127 for c in sample) > len(sample) * 0.3:
-            break  # decodes, but mostly accented junk: not a Western text file
-        return text.lstrip("\ufeff")
-    raise UnreadableReport(name, ENCODING_REASON)
+def _decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """Bytes -> str, never binary junk: a byte-order mark wins, then the `declared` charset, then
+    UTF-8, then what `charset-normalizer` detects (UTF-16 without a mark, `LEGACY_ENCODINGS`)."""
+    bom = next(((mark, enc) for mark, enc in _BOMS if data.startswith(mark)), None)
+    if bom is None and data.startswith(_BINARY_MAGIC):
+        raise UnreadableReport(name, BINARY_REASON)
+    if bom is not None:
+        encoding: str | None = bom[1]
+        data = data[len(bom[0]) :]
+    else:
+        encoding = declared or _guess(data)
+    text = _strict(data, encoding) if encoding else None
+    if text is None and declared and not bom:
+        raise UnreadableReport(name, f"declares charset {declared} but is not valid {declared}")
+    if text is None:
+        raise UnreadableReport(
+            name, ENCODING_REASON if _looks_textual(data, bom) else BINARY_REASON
+        )
+    sample = text[:65536]
+    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+        raise UnreadableReport(name, BINARY_REASON)
+    guessed = bom is None and declared is None
+    if guessed and not _plausible(sample, encoding or ""):
+        raise UnreadableReport(name, ENCODING_REASON)
+    return text.lstrip("\ufeff")
+
+
+def _guess(data: bytes) -> str | None:
+    """UTF-8 if it is; with zero bytes, UTF-16 (each ASCII character has one) or nothing (binary);
+    else the legacy code page that fits best; None when nothing fits."""
+    if b"\x00" in data[:65536]:
+        return _detect(data, ["utf_16_le", "utf_16_be"])
+    if _strict(data, "utf-8") is not None:
+        return "utf-8"
+    return _detect(data, LEGACY_ENCODINGS)
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _detect(data: bytes, encodings: list[str]) -> str | None:
+    """The encoding among `encodings` that `charset-normalizer` finds fits `data`, if any."""
+    from charset_normalizer import from_bytes
+
+    found = from_bytes(
+        data, cp_isolation=encodings, preemptive_behaviour=False, enable_fallback=False
+    ).best()
+    return found.encoding if found is not None else None
+
+
+def _looks_textual(data: bytes, bom: tuple[bytes, str] | None) -> bool:
+    """Few control bytes (tested where bytes are characters: not behind a UTF-16/32 mark)."""
+    if bom is not None and bom[1] != "utf-8":
+        return True
+    sample = data[:65536]
+    controls = len(_CONTROL_BYTES.findall(sample))
+    return b"\x00" not in sample and controls <= max(2, len(sample) // 200)
+
+
+def _plausible(sample: str, encoding: str) -> bool:
+    """Reject what a code page decodes but no one wrote: mostly accented junk in cp1252, and in
+    cp1256 "Arabic" made of the letters at 0x80-0x9F (Persian/Urdu), the stray bytes of a damaged
+    Western file."""
+    if encoding == "cp1252":
+        return sum(ord(c) > 127 for c in sample) <= len(sample) * 0.3
+    if encoding == "cp1256":
+        arabic = len(_ARABIC_LETTER.findall(sample))
+        return arabic == 0 or 2 * len(_ARABIC_CORE.findall(sample)) >= arabic
+    return True
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares near its start (meta charset, http-equiv, XML
+    declaration), read as browsers read it (ISO-8859-1 and ASCII mean cp1252; UTF-16 declared in
+    a head readable as ASCII means nothing); None when none is declared or Python has no codec."""
+    found = _DECLARED.search(data[:4096])
+    if found is None:
+        return None
+    label = (found.group(1) or found.group(2)).decode("ascii", "replace").strip().lower()
+    if label in ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "ascii", "us-ascii"):
+        return "cp1252"
+    try:
+        codec = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return None if codec.startswith(("utf-16", "utf-32")) else label
 
 
 def _read_text(data: bytes, name: str) -> Extracted:
@@ -83,7 +168,7 @@ def _read_html(data: bytes, name: str) -> Extracted:
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString, Tag
 
-    soup = BeautifulSoup(_decode(data, name), "lxml")
+    soup = BeautifulSoup(_decode(data, name, declared_charset(data)), "lxml")
 
     def meta(*keys: str) -> str | None:
         for key in keys:

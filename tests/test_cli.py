@@ -3,8 +3,8 @@
 Most tests call `assistant.cli.main` in this process (the `cli` fixture: same argv, environment,
 working folder, stdin and captured stdout/stderr as a shell would give). Real subprocesses are kept
 where the process boundary is what is tested: the JSON a pipe receives from `ask --json`, exit codes
-a shell sees, `python -m assistant` and the console script being one program, Ctrl-C, and `ui`
-serving the app.
+a shell sees, `python -m assistant` and the console script being one program, Ctrl-C, `ui`
+serving the app, and a folder the process may not read (without root's rights to read anything).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,6 +198,45 @@ def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(
     assert "cannot serve the UI on 256.0.0.1" in busy.stderr
 
 
+def test_a_folder_the_user_cannot_read_fails_the_ingest_and_keeps_its_reports(
+    tmp_path: Path,
+) -> None:
+    """A real `chmod 000`; run as root, the ingest runs without the capabilities that let root
+    read any folder, as an ordinary user would."""
+    root = tmp_path / "reports"
+    for name in ("north/a.txt", "south/b.txt", "south/c.txt"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(f"Report {name}. Shelling hit the district on Monday.\n")
+    env = {"ASSISTANT_EMBEDDING": "none"}  # what is tested is the folder walk, not the model
+    assert run(tmp_path, "ingest", corpus=root, **env).returncode == 0
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root and `setpriv` is missing: cannot drop root's read rights")
+        drop = "--bounding-set=-dac_override,-dac_read_search"
+        as_user = ["setpriv", "--inh-caps=-all", drop, "--"]
+    (root / "south" / "c.txt").unlink()
+    (root / "north").chmod(0)
+    try:
+        probe = subprocess.run([*as_user, "ls", str(root / "north")], capture_output=True)
+        if probe.returncode == 0:
+            pytest.skip("this machine lets the ingest read a chmod 000 folder")
+        result = subprocess.run(
+            [*as_user, sys.executable, "-m", "assistant", "ingest", "--prune"],
+            env={**os.environ, **env, "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+                 "ASSISTANT_CORPUS_DIR": str(root)},
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+    finally:
+        (root / "north").chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert f"failed: {root / 'north'}/: cannot read folder: permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "removed 1" in result.stdout and "failed 1" in result.stdout
+    listed = run(tmp_path, "reports", "--json", corpus=root, **env)
+    assert [r["id"] for r in json.loads(listed.stdout)] == ["north/a.txt", "south/b.txt"]
+
+
 # --- in this process: what the commands do ---------------------------------------------------
 
 
@@ -243,6 +283,15 @@ def test_a_failed_file_is_named_and_the_exit_code_says_so(tmp_path: Path, cli: C
     assert result.returncode == 1
     assert "failed: bad.txt:" in result.stderr and "Traceback" not in result.stderr
     assert "added 1" in result.stdout and "failed 1" in result.stdout
+
+
+def test_prune_with_a_file_argument_is_a_one_line_error_and_changes_nothing(cli: Cli) -> None:
+    assert cli("ingest").returncode == 0
+    refused = cli("ingest", "--prune", str(CORPUS / SDF_REPORT))
+    assert_one_line_error(refused)
+    assert refused.returncode == 2 and "is a file" in refused.stderr
+    listed = cli("reports", "--json")
+    assert [r["id"] for r in json.loads(listed.stdout)] == sorted([NAYRAB_REPORT, SDF_REPORT])
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, EmbeddingMismatch, Settings, UnknownReport
+from assistant import Assistant, ConfigError, EmbeddingMismatch, Settings, UnknownReport
 
 from .conftest import NAYRAB_REPORT, REPO, SDF_REPORT
+from .test_ingestion import deny_listing
 
 
 def passage_count(assistant: Assistant) -> int:
@@ -85,6 +86,76 @@ def test_prune_forgets_reports_whose_files_disappeared(
     assert pruned.removed == [NAYRAB_REPORT]
     assert [r.id for r in a.reports()] == [SDF_REPORT]
     assert passage_count(a) == a.reports()[0].passages
+
+
+def write_reports(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Report {name}. Shelling hit the district of {name} on Monday.\n")
+
+
+def ids(assistant: Assistant) -> list[str]:
+    return [r.id for r in assistant.reports()]
+
+
+def test_prune_forgets_only_reports_inside_the_folders_given(
+    store_settings: Settings, make_assistant, tmp_path: Path
+) -> None:
+    root = tmp_path / "reports"
+    names = ["top.txt", "north/a.txt", "north/b.txt", "northeast/c.txt", "south/d.txt"]
+    write_reports(root, *names)
+    a = make_assistant(store_settings.model_copy(update={"corpus_dir": root}))
+    assert sorted(a.ingest([root]).added) == sorted(names)
+    for gone in ("top.txt", "north/b.txt", "northeast/c.txt", "south/d.txt"):
+        (root / gone).unlink()
+    north = a.ingest([root / "north"], prune=True)
+    assert north.removed == ["north/b.txt"], "a folder's name shared by another is not its scope"
+    assert ids(a) == ["north/a.txt", "northeast/c.txt", "south/d.txt", "top.txt"]
+    two = a.ingest([root / "south", root / "northeast"], prune=True)
+    assert two.removed == ["northeast/c.txt", "south/d.txt"]
+    assert a.ingest([root], prune=True).removed == ["top.txt"]
+    assert ids(a) == ["north/a.txt"]
+    assert passage_count(a) == a.reports()[0].passages
+
+
+def test_prune_with_a_file_argument_is_refused_and_changes_nothing(
+    store_settings: Settings, make_assistant, tmp_path: Path
+) -> None:
+    root = tmp_path / "reports"
+    write_reports(root, "top.txt", "north/a.txt", "north/b.txt")
+    a = make_assistant(store_settings.model_copy(update={"corpus_dir": root}))
+    a.ingest([root])
+    (root / "north" / "b.txt").unlink()
+    before, stored = a.reports(), passage_count(a)
+    for rebuild in (False, True):
+        with pytest.raises(ConfigError, match=r"north/a\.txt is a file.*nothing was changed"):
+            a.ingest([root / "north", root / "north" / "a.txt"], prune=True, rebuild=rebuild)
+    assert a.reports() == before and passage_count(a) == stored
+
+
+def test_an_unreadable_folder_is_named_and_nothing_under_it_is_pruned(
+    store_settings: Settings, make_assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "reports"
+    write_reports(root, "top.txt", "north/a.txt", "north/deeper/b.txt", "south/c.txt")
+    a = make_assistant(store_settings.model_copy(update={"corpus_dir": root}))
+    a.ingest([root])
+    (root / "south" / "c.txt").unlink()
+    write_reports(root, "south/d.txt")
+    deny_listing(monkeypatch, root / "north")
+    summary = a.ingest([root], prune=True)
+    assert summary.failed == [(f"{root / 'north'}/", "cannot read folder: permission denied")]
+    assert not summary.ok
+    assert (summary.added, summary.removed) == (
+        ["south/d.txt"],
+        ["south/c.txt"],
+    )  # the rest goes on
+    assert ids(a) == ["north/a.txt", "north/deeper/b.txt", "south/d.txt", "top.txt"]
+    deny_listing(monkeypatch, root)  # the folder given itself: nothing at all is pruned
+    (root / "top.txt").unlink()
+    assert a.ingest([root], prune=True).removed == []
+    assert "top.txt" in ids(a)
 
 
 def test_bad_files_are_named_and_the_rest_of_the_batch_is_ingested(

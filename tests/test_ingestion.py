@@ -6,13 +6,16 @@ headings become sections, unreadable files are named with a reason, and offsets 
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
+import os
 import random
 import shutil
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -39,6 +42,8 @@ HEALTH = (
     "and eight others were injured as a result of shelling that targeted residential "
     "neighborhoods in the city."
 )
+ARABIC = "أعلنت مديرية الصحة أن شخصين قتلا وأصيب ثمانية آخرون نتيجة القصف."
+NOT_DECODED = "not valid UTF-8 text, and no other encoding fits (tried UTF-16, cp1252, cp1256)"
 SDF_HEADINGS = [
     "mutual accusations",
     "qasad targeting army elements",
@@ -55,6 +60,20 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+def deny_listing(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make listing `folder` fail as `chmod 000` does for a normal user (tests run as root, who
+    may list anything): the error `os.scandir` raises then, met by the real `os.walk`. A real
+    `chmod 000` without root's rights is tested end to end in test_cli.py."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if not isinstance(path, int) and Path(os.fsdecode(path)) == folder:  # not a descriptor
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
 
 
 def read(path: Path, max_bytes: int = MB20) -> Report:
@@ -496,6 +515,80 @@ def test_windows_1252_files_are_decoded(tmp_path: Path) -> None:
     assert report.text == "Café “owner” said so."
 
 
+def test_arabic_windows_1256_files_are_decoded_not_mojibake(tmp_path: Path) -> None:
+    arabic = read(write(tmp_path, "arabic.txt", ARABIC.encode("cp1256")))
+    assert arabic.text == ARABIC
+    mostly_english = (
+        "Aleppo update\n\nThe statement of the Health Directorate (مديرية الصحة) was read on "
+        "Monday.\nTwo people were killed and eight others were injured in the shelling.\n"
+    )
+    mixed = read(write(tmp_path, "mixed.txt", mostly_english.encode("cp1256")))
+    assert mixed.text == mostly_english
+    assert "(مديرية الصحة)" in sentences(mixed.text)[0]
+
+
+def test_western_windows_1252_text_still_decodes(tmp_path: Path) -> None:
+    assert read(write(tmp_path, "short.txt", "café — naïve".encode("cp1252"))).text == (
+        "café — naïve"
+    )
+    text = "Le café — naïve façade, déjà vu — a rouvert lundi. « Tout va bien », dit-il."
+    assert read(write(tmp_path, "french.md", text.encode("cp1252"))).text == text
+
+
+def test_utf16_without_a_byte_order_mark_is_recognised(tmp_path: Path) -> None:
+    """Told apart by its zero bytes: every ASCII character (spaces too) has one beside it."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        for i, text in enumerate(("Ünïcode report. Second.", ARABIC, f"Aleppo.\r\n{ARABIC}")):
+            report = read(write(tmp_path, f"{codec}-{i}.txt", text.encode(codec)))
+            assert report.text == text.replace("\r\n", "\n")
+
+
+def test_what_cannot_be_decoded_is_refused_with_a_reason(tmp_path: Path) -> None:
+    rng = random.Random(14)
+    noise = rng.randbytes(4096)
+    assert reason(write(tmp_path, "noise.txt", noise)) == "binary file, not text"
+    no_zero = bytes(rng.randrange(1, 256) for _ in range(4096))
+    assert reason(write(tmp_path, "no-zero.txt", no_zero)) == "binary file, not text"
+    high = bytes(rng.randrange(128, 256) for _ in range(4096))
+    assert reason(write(tmp_path, "high.txt", high)) == NOT_DECODED
+    greek = "Η κυβέρνηση ανακοίνωσε σήμερα νέα μέτρα για την οικονομία.".encode("cp1253")
+    assert reason(write(tmp_path, "greek.txt", greek)) == NOT_DECODED  # not a supported code page
+
+
+def test_utf8_reports_read_exactly_as_before_without_guessing(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import charset_normalizer
+
+    def no_guessing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("valid UTF-8 must never reach charset detection")
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", no_guessing)
+    for name in (SDF, NAYRAB):
+        report = read(sample / name)
+        assert report.text == (sample / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
+
+
+def test_html_uses_its_declared_charset_and_detects_one_when_none_is_declared(
+    tmp_path: Path,
+) -> None:
+    page = f'<html><head><meta charset="windows-1256"><title>تقرير</title></head><p>{ARABIC}</p>'
+    declared = read(write(tmp_path, "declared.html", page.encode("cp1256")))
+    assert (declared.title, declared.text) == ("تقرير", ARABIC)
+    undeclared = read(write(tmp_path, "plain.html", f"<p>{ARABIC}</p>".encode("cp1256")))
+    assert undeclared.text == ARABIC
+    russian = "Правительство объявило новые меры."  # cp1251 is only read when declared
+    http_equiv = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+    page = f"{http_equiv}<p>{russian}</p>".encode("cp1251")
+    assert read(write(tmp_path, "ru.html", page)).text == russian
+    latin = '<meta charset="ISO-8859-1"><p>Le café — naïve.</p>'.encode("cp1252")
+    assert read(write(tmp_path, "latin.html", latin)).text == "Le café — naïve."  # as browsers do
+    lying = '<meta charset="utf-8"><p>Le caf\xe9 ferme.</p>'.encode("latin-1")
+    assert reason(write(tmp_path, "lying.html", lying)) == (
+        "declares charset utf-8 but is not valid utf-8"
+    )
+
+
 def test_header_lines_give_published_date_source_and_title(tmp_path: Path) -> None:
     text = "Published: 2024-12-01\nSource: OCHA\n\nAleppo update\n\nOn 5 January 2025 it was calm."
     report = read(write(tmp_path, "a.md", text))
@@ -527,9 +620,7 @@ def test_each_unreadable_file_is_named_with_a_reason(tmp_path: Path) -> None:
     assert reason(write(tmp_path, "bytes.txt", bytes(range(256)) * 8)) == "binary file, not text"
     png = b"\x89PNG\r\n\x1a\n" + b"IHDR" * 20
     assert reason(write(tmp_path, "image.md", png)) == "binary file, not text"
-    assert reason(write(tmp_path, "latin.txt", b"caf\xe9 \x81\x8d ok")) == (
-        "not valid UTF-8 text (tried utf-8, utf-16 with BOM, cp1252)"
-    )
+    assert reason(write(tmp_path, "latin.txt", b"caf\xe9 \x81\x8d ok")) == NOT_DECODED
     assert reason(write(tmp_path, "notes.xyz", "text")) == "unsupported format .xyz"
     assert (
         reason(write(tmp_path, "script.html", "<script>x()</script>")) == "no text after extraction"
@@ -649,3 +740,18 @@ def test_discover_keeps_unsupported_files_for_a_reason_and_refuses_missing_paths
         discover([tmp_path / "missing"], tmp_path)
     assert info.value.reason == "no such file or directory"
     assert sorted(supported_suffixes()) == [".docx", ".htm", ".html", ".md", ".pdf", ".txt"]
+
+
+def test_discover_names_a_folder_it_cannot_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "corpus"
+    for name in ("a.txt", "locked/b.txt", "locked/deeper/c.txt"):
+        write(root, name, "Text.")
+    deny_listing(monkeypatch, root / "locked")
+    with pytest.raises(UnreadableReport) as info:
+        discover([root], root)
+    assert (info.value.name, info.value.reason) == (
+        f"{root / 'locked'}/",
+        "cannot read folder: permission denied",
+    )

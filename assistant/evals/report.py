@@ -52,6 +52,8 @@ def fmt(metric: str, value: float | None) -> str:
     """Latencies in seconds, every other metric as a percentage; '–' when not measured."""
     if value is None:
         return "–"
+    if metric == "answer_words_p50":
+        return f"{value:.0f} words"
     return f"{value:.3f} s" if metric.startswith("latency") else f"{value:.1%}"
 
 
@@ -62,6 +64,8 @@ def fmt_delta(metric: str, delta: float | None) -> str:
         return "="
     if metric.startswith("latency"):
         return f"{delta:+.3f} s"
+    if metric == "answer_words_p50":
+        return f"{delta:+.0f} words"
     return f"{delta * 100:+.1f} pt"
 
 

@@ -6,6 +6,7 @@ evals/README.md); an optional LLM judge adds `groundedness_llm`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from assistant.errors import BadSuite
@@ -137,6 +138,11 @@ def _score_groundedness(
             rec.scores["groundedness_llm"] = m.ratio(sum(verdicts), len(verdicts))
 
 
+def answer_words(text: str) -> int:
+    """Length of an answer in words, `[n]` markers not counted: how concise it is."""
+    return len(re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", text).split())
+
+
 def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
     """Suite metrics from question records (definitions: `metrics`, evals/README.md)."""
     ok = [r for r in records if r.error is None]
@@ -171,6 +177,9 @@ def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
         **m.abstention_scores([r.unanswerable for r in ok], [r.abstained for r in ok]),
         "groundedness": m.ratio(total("grounded"), total("judged")),
         "groundedness_llm": m.ratio(total("llm_grounded"), total("llm_judged")),
+        "answer_words_p50": m.percentile(
+            [float(answer_words(r.answer)) for r in answerable if not r.abstained], 50
+        ),
         "latency_p50": m.percentile(latencies, 50),
         "latency_p95": m.percentile(latencies, 95),
     }

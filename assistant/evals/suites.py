@@ -34,6 +34,7 @@ METRICS: dict[str, bool] = {
     "false_abstention_rate": False,
     "groundedness": True,
     "groundedness_llm": True,
+    "answer_words_p50": False,
     "latency_p50": False,
     "latency_p95": False,
 }
