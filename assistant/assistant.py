@@ -127,7 +127,8 @@ class Assistant:
                 "no reports folder given and ASSISTANT_CORPUS_DIR is unset: pass a path "
                 "(or use `assistant ingest --sample` for the bundled sample reports)"
             )
-        return self.indexer.run(roots, prune=prune, rebuild=rebuild, progress=progress)
+        with self.store.writing():
+            return self.indexer.run(roots, prune=prune, rebuild=rebuild, progress=progress)
 
     def reports(self) -> list[ReportInfo]:
         """The stored reports, sorted by id."""
@@ -167,7 +168,8 @@ class Assistant:
 
     def remove(self, report_id: str) -> None:
         """Delete a report and every passage of it."""
-        self.store.remove_report(report_id)
+        with self.store.writing():
+            self.store.remove_report(report_id)
         self._texts.pop(report_id, None)
 
     # questions --------------------------------------------------------------------------------

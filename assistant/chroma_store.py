@@ -10,9 +10,11 @@ which doubles storage and read time. The benchmark compares against that default
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,9 +22,18 @@ import numpy as np
 
 from .chroma_records import passage, passage_meta, record, report_meta, where_clause
 from .config import Settings
-from .errors import AssistantError, EmbeddingMismatch, StoreError, StoreUnavailable, UnknownReport
+from .errors import (
+    AssistantError,
+    EmbeddingMismatch,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    UnknownReport,
+)
 from .store import Filters, ReportRecord
 from .types import Passage, Report
+
+log = logging.getLogger(__name__)
 
 STATE_ID = "__state__"
 PAGE = 2000
@@ -62,11 +73,21 @@ class ChromaStore:
     """Passages and report registry in two Chroma collections; the registry commit is the last step of
     every change, so an interrupted ingest leaves the previous state visible and nothing lost."""
 
-    def __init__(self, connect: Callable[[], Any], name: str, embed_model: str, where: str) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        name: str,
+        embed_model: str,
+        where: str,
+        lock: Path | None = None,
+        wait: float = 600.0,
+    ) -> None:
         self._connect = connect
         self.name = name
         self.embed_model = embed_model
         self.where = where
+        self._lock = lock  # embedded stores: a file beside the data that one writer holds
+        self._wait = wait
         self._client: Any = None
         self._passages: Any = None
         self._registry: Any = None
@@ -75,7 +96,41 @@ class ChromaStore:
     @classmethod
     def from_settings(cls, settings: Settings, embed_model: str) -> ChromaStore:
         connect, where = _client_factory(settings)
-        return cls(connect, settings.collection, embed_model, where)
+        # Two processes writing one embedded store corrupt its HNSW index, so they take turns. A
+        # server orders its own writes; concurrent writers there are the versioned-commit work.
+        lock = None if settings.chroma_url else settings.data_dir / "chroma" / "write.lock"
+        return cls(connect, settings.collection, embed_model, where, lock, settings.write_wait)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer per embedded store across processes; a second one waits (saying so), then
+        gives up with `StoreBusy` after the configured wait. Readers are never blocked."""
+        if self._lock is None:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        self._lock.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self._lock))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning(
+                "another ingest or removal is writing to %s: waiting up to %.0f s",
+                self.where,
+                self._wait,
+            )
+            try:
+                lock.acquire(timeout=self._wait)
+            except Timeout:
+                raise StoreBusy(
+                    f"{self.where} is being changed by another process (an ingest or a removal): "
+                    "try again when it has finished"
+                ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

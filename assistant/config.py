@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     max_sentences: int = Field(
         4, ge=1, le=12, description="Most sentences in an extractive answer."
     )
+    write_wait: float = Field(
+        600.0,
+        ge=0,
+        description="Seconds an ingest or removal waits for another writer of the same embedded "
+        "store to finish before giving up (0: fail at once).",
+    )
     max_file_mb: float = Field(20.0, gt=0, description="Reports larger than this are refused.")
     embed_batch: int = Field(64, ge=1, description="Passages embedded per batch during ingest.")
     request_timeout: float = Field(

@@ -46,6 +46,10 @@ class StoreError(AssistantError):
     """The store failed on a request (a one-line cause; the data already stored is untouched)."""
 
 
+class StoreBusy(StoreError):
+    """Another writer (an ingest or a removal in another process) holds the store too long."""
+
+
 class StoreUnavailable(StoreError):
     """The store (embedded folder or server) cannot be reached; the next call reconnects."""
 

@@ -70,6 +70,11 @@ class Indexer:
                 "is a file: nothing was changed (give its folder, or ingest the file without --prune)"
             )
         summary = IngestSummary(failed=list(found.failed))
+        if rebuild and found.failed:  # a mistyped path must not cost every stored report
+            name, reason = found.failed[0]
+            raise ConfigError(
+                f"--rebuild drops every report first, and {name}: {reason}: nothing was changed"
+            )
         if rebuild:
             self.store.drop()
         files: dict[str, Path] = {}

@@ -11,6 +11,7 @@ the registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -115,6 +116,10 @@ class VectorStore(Protocol):
 
     def count(self) -> int:
         """Number of stored passages (all versions)."""
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Held around every change: one writer per store at a time (readers keep answering).
+        Raises `StoreBusy` when another writer keeps it longer than the configured wait."""
 
 
 StoreFactory = Callable[[Settings, str], VectorStore]

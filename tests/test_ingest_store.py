@@ -272,3 +272,66 @@ def test_an_interrupted_large_ingest_resumes_where_it_stopped(tmp_path: Path) ->
     a = Assistant(Settings(data_dir=tmp_path / "data", corpus_dir=corpus))
     assert len(a.reports()) == 20
     assert a.store.count() == sum(r.passages for r in a.reports())
+
+
+def test_rebuild_with_a_mistyped_path_drops_nothing(
+    store_settings: Settings, make_assistant, corpus_copy: Path
+) -> None:
+    a = make_assistant(store_settings)
+    a.ingest([corpus_copy])
+    before = passage_count(a)
+    with pytest.raises(ConfigError) as err:
+        a.ingest([corpus_copy.parent / "corpsu"], rebuild=True)
+    assert "nothing was changed" in str(err.value) and "\n" not in str(err.value)
+    assert len(a.reports()) == 2 and passage_count(a) == before
+
+
+def test_a_second_writer_waits_for_the_first_then_gives_up_in_one_line(
+    tmp_path: Path, make_assistant, corpus_copy: Path
+) -> None:
+    from filelock import FileLock
+
+    from assistant import StoreBusy
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy, write_wait=0.3)
+    a = make_assistant(settings)
+    a.ingest([corpus_copy])
+    other_writer = FileLock(str(tmp_path / "data" / "chroma" / "write.lock"))
+    with other_writer:
+        assert not a.ask("Which road was closed?").abstained, "readers are never blocked"
+        with pytest.raises(StoreBusy) as err:
+            a.remove(SDF_REPORT)
+        assert "another process" in str(err.value) and "\n" not in str(err.value)
+    assert len(a.reports()) == 2
+    a.remove(SDF_REPORT)  # the other writer is done: this one goes through
+    assert [r.id for r in a.reports()] == [NAYRAB_REPORT]
+
+
+def test_two_ingest_processes_on_one_embedded_store_take_turns(tmp_path: Path) -> None:
+    """Both finish; the store holds every report exactly once and answers (no HNSW damage)."""
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    places = (
+        "Alder Birch Cedar Dogwood Elm Fir Gum Hazel Ilex Juniper Kapok Larch Maple Nutmeg Oak "
+    )
+    places += "Pine Quince Rowan Spruce Teak Ulmo Vine Willow Yew"
+    for i, place in enumerate(places.split()):
+        (corpus / f"r{i:02d}.txt").write_text(
+            f"{place} depot report\n\nThe depot at {place} received {i + 3} trucks of grain on "
+            f"Monday, the harbour office said. Loading resumed on Tuesday after the storm.\n",
+            encoding="utf-8",
+        )
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_EMBED_BATCH": "4"}
+    cmd = [sys.executable, "-m", "assistant", "ingest", str(corpus)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    added = sorted(int(out.split("added ")[1].split(",")[0]) for out, _ in outs)
+    assert added == [0, 24], "one wrote everything, the other found it all unchanged"
+    a = Assistant(Settings(data_dir=tmp_path / "data", corpus_dir=corpus))
+    assert len(a.reports()) == 24
+    assert a.store.count() == sum(r.passages for r in a.reports())
+    assert "12 trucks" in a.ask("How many trucks of grain did the depot at Juniper receive?").text

@@ -7,6 +7,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,9 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._passages)
+
+    def writing(self) -> AbstractContextManager[None]:
+        return nullcontext()  # one process holds this store: nothing to coordinate
 
 
 def read_notes(data: bytes, name: str) -> Extracted:
