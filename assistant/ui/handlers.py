@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from ..assistant import Assistant
 from ..errors import AssistantError
-from ..types import Turn
+from ..types import IngestSummary, Turn
 from . import render
 
 HISTORY_WINDOW = 6  # turns a follow-up question is condensed with
@@ -112,15 +113,21 @@ class Handlers:
         selected: list[str] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects progress this way)
     ) -> tuple[Any, ...]:
-        """Ingest uploaded files with a progress bar; files that fail are listed with reasons."""
-        paths = [Path(f) for f in files or []]
-        if not paths:
+        """Ingest uploaded files with a progress bar; files that fail are listed with reasons.
+
+        Only files Gradio received as uploads are read: a client can name any server path in
+        the request, and reading it would hand local files (configuration, keys) to any user."""
+        paths, refused = uploaded_only([Path(f) for f in files or []])
+        if not paths and not refused:
             return None, gr.skip(), *self.library(selected)
 
         def step(done: int, total: int, name: str) -> None:
             progress(done / total if total else 1.0, desc=f"ingesting {name}" if name else "done")
 
-        summary = self.assistant.ingest(paths, progress=step)
+        summary = self.assistant.ingest(paths, progress=step) if paths else IngestSummary()
+        summary.failed += [
+            (name, "not a file uploaded through this page: refused") for name in refused
+        ]
         if summary.failed:
             gr.Warning(
                 f"{len(summary.failed)} file(s) could not be ingested: see the Reports panel."
@@ -142,6 +149,20 @@ class Handlers:
     def new_conversation() -> tuple[Any, ...]:
         """Empty chat, history, panels and status: the next question starts from nothing."""
         return [], [], render.SOURCES_PLACEHOLDER, "", "", render.REPORT_PLACEHOLDER
+
+
+def uploaded_only(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Split paths into files inside Gradio's upload folder and the names of any others."""
+    root = Path(get_upload_folder()).resolve()
+    kept: list[Path] = []
+    refused: list[str] = []
+    for path in paths:
+        real = path.resolve()
+        if real.is_relative_to(root) and real.is_file():
+            kept.append(path)
+        else:
+            refused.append(path.name or str(path))
+    return kept, refused
 
 
 def _int(value: Any) -> int | None:
