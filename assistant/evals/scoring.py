@@ -6,7 +6,6 @@ evals/README.md); an optional LLM judge adds `groundedness_llm`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from assistant.errors import BadSuite
@@ -140,7 +139,7 @@ def _score_groundedness(
 
 def answer_words(text: str) -> int:
     """Length of an answer in words, `[n]` markers not counted: how concise it is."""
-    return len(re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", text).split())
+    return len(m.strip_markers(text).split())
 
 
 def aggregate(records: Sequence[QuestionRecord]) -> dict[str, float | None]:
