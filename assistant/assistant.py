@@ -13,8 +13,9 @@ from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .embeddings import Embedder, make_embedder
-from .errors import AssistantError, BackendUnavailable, BadQuestion, ConfigError
+from .errors import AssistantError, BackendUnavailable, BadQuestion, ConfigError, UnknownReport
 from .indexer import Indexer, Progress
+from .integrity import CheckReport, check
 from .lexical import LexicalIndex
 from .memory import Conversation
 from .prompts import hashes
@@ -169,8 +170,22 @@ class Assistant:
     def remove(self, report_id: str) -> None:
         """Delete a report and every passage of it."""
         with self.store.writing():
-            self.store.remove_report(report_id)
+            if not self.store.remove_reports([report_id]):
+                raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
         self._texts.pop(report_id, None)
+
+    def generation(self) -> str:
+        """A token that changes whenever reports are added, changed or removed, by this process or
+        any other (front ends compare it to know when to re-list)."""
+        return self.store.generation()
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Find reports whose passages are missing and passages no report owns; with `repair`,
+        rebuild the incomplete ones from their stored text and sweep the leftovers."""
+        if not repair:
+            return check(self.store)
+        with self.store.writing():
+            return check(self.store, self.indexer.reindex)
 
     # questions --------------------------------------------------------------------------------
 

@@ -7,17 +7,19 @@ dates as yyyymmdd integers (0 = none), which `where` clauses can range-filter.
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from typing import Any
 
-from .store import Filters, ReportRecord, date_ord
+from .store import Filters, ReportRecord, date_ord, version_of_id
 from .types import Passage, Report
 
 
-def report_meta(report: Report, passages: int) -> dict[str, Any]:
+def report_meta(report: Report, passages: int, version: str) -> dict[str, Any]:
     return {
         "title": report.title,
         "hash": report.hash,
+        "version": version,
         "passages": passages,
         "published": report.published.isoformat() if report.published else "",
         "source": report.source or "",
@@ -30,12 +32,19 @@ def passage_meta(report: Report, p: Passage) -> dict[str, Any]:
     return {
         "report_id": report.id,
         "report_hash": report.hash,
+        "version": version_of_id(p.id) or report.hash,
+        "written": int(time.time()),
         "start": p.start,
         "end": p.end,
         "section": p.section,
         "sentences": json.dumps(p.sentences),
         "published": date_ord(report.published),
     }
+
+
+def passage_version(meta: Any) -> str:
+    """The version a stored passage belongs to (the report hash for stores older than versions)."""
+    return str(meta.get("version") or meta["report_hash"])
 
 
 def passage(pid: str, doc: str | None, meta: Any) -> Passage:
@@ -62,6 +71,7 @@ def record(rid: str, meta: Any) -> ReportRecord:
         source=str(meta.get("source") or "") or None,
         aliases=tuple((str(a), str(b)) for a, b in json.loads(str(meta.get("aliases") or "[]"))),
         names=tuple(str(n) for n in json.loads(str(meta.get("names") or "[]"))),
+        version=str(meta.get("version") or ""),
     )
 
 

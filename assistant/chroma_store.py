@@ -10,7 +10,10 @@ which doubles storage and read time. The benchmark compares against that default
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +23,14 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .chroma_records import passage, passage_meta, record, report_meta, where_clause
+from .chroma_records import (
+    passage,
+    passage_meta,
+    passage_version,
+    record,
+    report_meta,
+    where_clause,
+)
 from .config import Settings
 from .errors import (
     AssistantError,
@@ -30,13 +40,22 @@ from .errors import (
     StoreUnavailable,
     UnknownReport,
 )
-from .store import Filters, ReportRecord
+from .store import IN_FLIGHT_GRACE, Census, CommitOutcome, Filters, ReportRecord, Staged
 from .types import Passage, Report
 
 log = logging.getLogger(__name__)
 
-STATE_ID = "__state__"
+STATE_ID = "/generation"
+"""The registry record holding the generation token: report ids are paths relative to a root and
+never begin with '/', so no report can take this id (stores written before versioned commits used '__state__')."""
+
+
+def _is_state(rid: str, meta: Any) -> bool:
+    return rid == STATE_ID or ("generation" in (meta or {}) and "hash" not in (meta or {}))
+
+
 PAGE = 2000
+RETIRE_AFTER = 60.0  # seconds a replaced embedded client stays open for questions in flight
 
 
 def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
@@ -61,10 +80,15 @@ def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
 
         return http, f"Chroma server at {settings.chroma_url}"
     path = settings.data_dir / "chroma"
+    opened = itertools.count()
 
     def local() -> Any:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        # Chroma shares one in-memory system per path string within a process, and a reopen
+        # (after another process changed the store) needs a fresh one while queries in flight
+        # finish on the old: each connection names the same folder by a path of its own.
+        alias = str(path) + "/." * next(opened)
+        return chromadb.PersistentClient(path=alias, settings=chroma_settings)
 
     return local, f"Chroma store at {path}"
 
@@ -87,6 +111,11 @@ class ChromaStore:
         self.embed_model = embed_model
         self.where = where
         self._lock = lock  # embedded stores: a file beside the data that one writer holds
+        # With the lock held no other writer can be between writing and committing a version, so
+        # every uncommitted passage is garbage; on a shared server it may be someone's in flight.
+        self._exclusive = lock is not None
+        self._seen: str | None = None  # the last generation this client has caught up with
+        self._retired: list[tuple[float, Any]] = []  # replaced embedded clients, when replaced
         self._wait = wait
         self._client: Any = None
         self._passages: Any = None
@@ -181,16 +210,48 @@ class ChromaStore:
                     client.delete_collection(name)
         self._client = self._passages = self._registry = None
         self._records = None
+        self._seen = None
 
     # registry ---------------------------------------------------------------------------------
 
     def generation(self) -> str:
-        """A token that changes on every committed change, seen by every client of the store."""
-        _, registry = self._open()
-        with self._guard():
-            got = registry.get(ids=[STATE_ID], include=["metadatas"])
+        """A token that changes on every committed change, seen by every client of the store.
+
+        A change made by another process (an `assistant ingest` beside a running UI) is noticed
+        here: an embedded client keeps its vector index in memory and would go on answering from
+        deleted records, and a rebuilt collection has a new identity, so the connection is
+        reopened before anything else is read."""
+        gen = self._read_generation()
+        if gen is None or (self._seen is not None and gen != self._seen):
+            self._reopen()
+            gen = self._read_generation() or ""
+        self._seen = gen
+        return gen
+
+    def _read_generation(self) -> str | None:
+        """The token, or None when the collection went away under this client (rebuilt)."""
+        try:
+            _, registry = self._open()
+            with self._guard():
+                got = registry.get(ids=[STATE_ID], include=["metadatas"])
+        except StoreError as exc:
+            if isinstance(exc.__cause__, Exception) and _is_not_found(exc.__cause__):
+                return None
+            raise
         metas = got["metadatas"] or []
         return str(metas[0].get("generation", "")) if metas else ""
+
+    def _reopen(self) -> None:
+        """Forget every handle and connect afresh. An embedded client's old in-memory index is
+        closed a minute later, when no question can still be using it."""
+        client, self._client, self._passages, self._registry = self._client, None, None, None
+        self._records = None
+        now = time.monotonic()
+        if client is not None and self._exclusive:
+            self._retired.append((now, client))
+        while self._retired and now - self._retired[0][0] > RETIRE_AFTER:
+            with contextlib.suppress(Exception):  # closing a client that is half gone
+                self._retired.pop(0)[1].close()
 
     def records(self) -> dict[str, ReportRecord]:
         """Committed reports by id, cached until the generation changes."""
@@ -204,7 +265,7 @@ class ChromaStore:
             while True:
                 got = registry.get(include=["metadatas"], limit=PAGE, offset=offset)
                 for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    if rid != STATE_ID:
+                    if not _is_state(rid, meta):
                         out[rid] = record(rid, meta)
                 if len(got["ids"]) < PAGE:
                     break
@@ -217,7 +278,7 @@ class ChromaStore:
         _, registry = self._open()
         with self._guard():
             got = registry.get(ids=[report_id], include=["metadatas", "documents"])
-        if not got["ids"]:
+        if not got["ids"] or _is_state(report_id, (got["metadatas"] or [{}])[0]):
             raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
         rec = record(report_id, (got["metadatas"] or [{}])[0])
         text = (got["documents"] or [""])[0] or ""
@@ -225,41 +286,93 @@ class ChromaStore:
             rec.id, rec.title, text, rec.hash, rec.published, rec.source, rec.aliases, rec.names
         )
 
-    def commit_reports(self, reports: Sequence[tuple[Report, int]]) -> None:
-        """Make reports' new passages the visible ones (the last step of ingesting them)."""
-        if not reports:
-            return
+    def _current_versions(self, report_ids: Sequence[str]) -> dict[str, str]:
+        """The committed version of each of these reports that exists (one read per 500 ids)."""
         _, registry = self._open()
+        out: dict[str, str] = {}
+        wanted = [r for r in dict.fromkeys(report_ids) if r != STATE_ID]
         with self._guard():
-            for i in range(0, len(reports), 100):  # report texts can be large: small requests
-                chunk = reports[i : i + 100]
+            for i in range(0, len(wanted), 500):
+                got = registry.get(ids=wanted[i : i + 500], include=["metadatas"])
+                for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                    if not _is_state(rid, meta):
+                        out[rid] = record(rid, meta).version
+        return out
+
+    def commit_reports(self, staged: Sequence[Staged]) -> CommitOutcome:
+        """Flip registry entries to the staged versions, compare-and-set, then clean up.
+
+        Chroma has no conditional write, so the compare-and-set is read, write, read again: a
+        writer that finds the version it replaced gone before writing, or another version current
+        after writing, has lost and deletes only its own passages; a winner deletes only the
+        version it replaced. Versions are unique per write, so a version seen superseded never
+        becomes current again, and no one deletes the passages of the current one."""
+        outcome = CommitOutcome()
+        if not staged:
+            return outcome
+        _, registry = self._open()
+        before = self._current_versions([s.report.id for s in staged])
+        eligible = [s for s in staged if before.get(s.report.id) == s.replaces]
+        lost = [s for s in staged if before.get(s.report.id) != s.replaces]
+        with self._guard():
+            for i in range(0, len(eligible), 100):  # report texts can be large: small requests
+                chunk = eligible[i : i + 100]
                 registry.upsert(
-                    ids=[r.id for r, _ in chunk],
-                    documents=[r.text for r, _ in chunk],
-                    metadatas=[report_meta(r, n) for r, n in chunk],
+                    ids=[s.report.id for s in chunk],
+                    documents=[s.report.text for s in chunk],
+                    metadatas=[report_meta(s.report, s.passages, s.version) for s in chunk],
                     embeddings=[[0.0]] * len(chunk),
                 )
-        self._bump()
-
-    def remove_report(self, report_id: str) -> None:
-        """Forget a report: registry entry first (so it is invisible at once), then its passages."""
-        passages, registry = self._open()
-        with self._guard():
-            if not registry.get(ids=[report_id], include=[])["ids"]:
-                raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
-            registry.delete(ids=[report_id])
+        if eligible:
             self._bump()
-            passages.delete(where={"report_id": report_id})
+        after = self._current_versions([s.report.id for s in eligible])
+        for s in eligible:
+            if after.get(s.report.id) == s.version:
+                outcome.committed.append(s.report.id)
+                if self._exclusive:  # no one else is writing: every other version is garbage
+                    self._delete_passages(s.report.id, s.version.__ne__)
+                elif s.replaces is not None and s.replaces != s.version:
+                    self.delete_version(s.report.id, s.replaces)
+            else:
+                lost.append(s)
+        for s in lost:
+            outcome.superseded.append(s.report.id)
+            self.delete_version(s.report.id, s.version)
+        return outcome
+
+    def remove_reports(self, report_ids: Sequence[str]) -> list[str]:
+        """Registry entries first (invisible at once, one generation bump for the whole batch),
+        then the passages of the removed versions, a few hundred reports per request."""
+        passages, registry = self._open()
+        current = self._current_versions(report_ids)
+        present = [r for r in dict.fromkeys(report_ids) if r in current]
+        if not present:
+            return []
+        with self._guard():
+            for i in range(0, len(present), 500):
+                registry.delete(ids=present[i : i + 500])
+        self._bump()
+        with self._guard():
+            for i in range(0, len(present), 200):
+                chunk = present[i : i + 200]
+                got = passages.get(where={"report_id": {"$in": chunk}}, include=["metadatas"])
+                doomed = [
+                    pid
+                    for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                    if self._exclusive or passage_version(meta) == current[str(meta["report_id"])]
+                ]
+                for j in range(0, len(doomed), PAGE):
+                    passages.delete(ids=doomed[j : j + PAGE])
+        return present
 
     def _bump(self) -> None:
         _, registry = self._open()
+        gen = uuid.uuid4().hex
         with self._guard():
             registry.upsert(
-                ids=[STATE_ID],
-                documents=[""],
-                metadatas=[{"generation": uuid.uuid4().hex}],
-                embeddings=[[0.0]],
+                ids=[STATE_ID], documents=[""], metadatas=[{"generation": gen}], embeddings=[[0.0]]
             )
+        self._seen = gen  # our own change: nothing to reload
 
     # passages ---------------------------------------------------------------------------------
 
@@ -279,32 +392,60 @@ class ChromaStore:
                     metadatas=[passage_meta(r, p) for r, p in chunk],
                 )
 
-    def prune_passages(self, report_id: str, keep: set[str]) -> int:
-        """Delete a report's passages that are not in `keep` (old versions, interrupted runs)."""
+    def delete_version(self, report_id: str, version: str) -> int:
+        """Delete one version's passages."""
+        return self._delete_passages(report_id, lambda v: v == version)
+
+    def _delete_passages(self, report_id: str, doomed_version: Callable[[str], bool]) -> int:
+        """Delete a report's passages whose version matches (filtered here: stores older than
+        versions keep the version only as the report hash, which a `where` cannot tell apart)."""
         col, _ = self._open()
         with self._guard():
-            ids = col.get(where={"report_id": report_id}, include=[])["ids"]
-            stale = [i for i in ids if i not in keep]
-            if stale:
-                col.delete(ids=stale)
-        return len(stale)
+            got = col.get(where={"report_id": report_id}, include=["metadatas"])
+            doomed = [
+                pid
+                for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                if doomed_version(passage_version(meta))
+            ]
+            if doomed:
+                col.delete(ids=doomed)
+        return len(doomed)
 
-    def sweep(self) -> int:
-        """Delete passages no committed report owns: runs killed before their commit, or after a
-        commit but before the old version's passages were dropped. Returns how many went."""
+    def _scan(self) -> Iterator[tuple[str, Any]]:
+        """Every passage's id and metadata, a page at a time."""
         col, _ = self._open()
-        current = {rid: rec.hash for rid, rec in self.records().items()}
-        stale: list[str] = []
         offset = 0
         with self._guard():
             while True:
                 got = col.get(include=["metadatas"], limit=PAGE, offset=offset)
-                for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    if current.get(str(meta["report_id"])) != meta["report_hash"]:
-                        stale.append(pid)
+                yield from zip(got["ids"], got["metadatas"] or [], strict=True)
                 if len(got["ids"]) < PAGE:
                     break
                 offset += PAGE
+
+    def census(self) -> Census:
+        counts: dict[tuple[str, str], int] = {}
+        written: dict[tuple[str, str], float] = {}
+        for _, meta in self._scan():
+            key = (str(meta["report_id"]), passage_version(meta))
+            counts[key] = counts.get(key, 0) + 1
+            written[key] = max(written.get(key, 0.0), float(meta.get("written") or 0))
+        return Census(counts, written)
+
+    def sweep(self) -> int:
+        """Delete passages no committed version owns: runs killed before their commit, writers
+        that lost a race and died before cleaning up. On a shared server a passage younger than
+        `IN_FLIGHT_GRACE` may belong to another machine's ingest about to commit: left alone."""
+        col, _ = self._open()
+        current = {rid: rec.version for rid, rec in self.records().items()}
+        cutoff = float("inf") if self._exclusive else time.time() - IN_FLIGHT_GRACE
+        stale = [
+            pid
+            for pid, meta in self._scan()
+            if current.get(str(meta["report_id"])) != passage_version(meta)
+            and float(meta.get("written") or 0) < cutoff
+        ]
+        with self._guard():
             for i in range(0, len(stale), PAGE):
                 col.delete(ids=stale[i : i + PAGE])
         return len(stale)
@@ -334,8 +475,8 @@ class ChromaStore:
                     for pid, doc, meta in zip(
                         got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
                     ):
-                        if meta["report_id"] in wanted:
-                            out.append((passage(pid, doc, meta), str(meta["report_hash"])))
+                        if meta is not None and meta["report_id"] in wanted:
+                            out.append((passage(pid, doc, meta), passage_version(meta)))
                     if len(got["ids"]) < PAGE * 5:
                         break
                     offset += PAGE * 5
@@ -349,10 +490,11 @@ class ChromaStore:
         with self._guard():
             got = col.get(ids=list(ids), include=["documents", "metadatas"])
         return {
-            pid: (passage(pid, doc, meta), str(meta["report_hash"]))
+            pid: (passage(pid, doc, meta), passage_version(meta))
             for pid, doc, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
             )
+            if meta is not None
         }
 
     def dense_query(
@@ -370,14 +512,22 @@ class ChromaStore:
         ids, docs = got["ids"][0], (got["documents"] or [[]])[0]
         metas, dists = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
         return [
-            (passage(pid, doc, meta), str(meta["report_hash"]), 1.0 - float(dist))
+            (passage(pid, doc, meta), passage_version(meta), 1.0 - float(dist))
             for pid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+            if meta is not None  # a record deleted by another client, still in a stale index
         ]
 
     def count(self) -> int:
         col, _ = self._open()
         with self._guard():
             return int(col.count())
+
+
+def _is_not_found(exc: Exception) -> bool:
+    """A collection this client holds was deleted (and perhaps recreated) by another one."""
+    return exc.__class__.__name__ in ("NotFoundError", "InvalidCollectionException") or (
+        "does not exist" in str(exc)
+    )
 
 
 def _is_connection_failure(exc: Exception) -> bool:

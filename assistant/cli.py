@@ -64,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remove", help="delete a report and all its passages")
     rm.add_argument("report_id")
 
+    chk = sub.add_parser(
+        "check", help="find reports with missing passages and leftovers (exit 1 when any)"
+    )
+    chk.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild incomplete reports from their stored text and sweep leftovers",
+    )
+
     ev = sub.add_parser("eval", help="run eval suites and report metrics (exit 1 below thresholds)")
     ev.add_argument(
         "suites", nargs="+", help="suite files, or squad_v2_dev / multihop_rag / rgb_en_fact"
@@ -139,6 +148,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     for name, reason in summary.failed:
         print(f"failed: {name}: {reason}", file=sys.stderr)
+    for name in summary.superseded:
+        print(
+            f"superseded: {name}: another writer stored a different version meanwhile "
+            "(kept theirs; ingest again to store this one)",
+            file=sys.stderr,
+        )
     print(summary.line())
     return 0 if summary.ok else 1
 
@@ -283,6 +298,13 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    report = _assistant(settings).check(repair=args.repair)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evals import eval_main
 
@@ -317,6 +339,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "reports": cmd_reports,
     "aliases": cmd_aliases,
     "remove": cmd_remove,
+    "check": cmd_check,
     "eval": cmd_eval,
     "ui": cmd_ui,
 }

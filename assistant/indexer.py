@@ -20,7 +20,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import ConfigError, UnreadableReport
 from .ingestion import read_report, split_passages, survey
-from .store import ReportRecord, VectorStore
+from .store import CommitOutcome, ReportRecord, Staged, VectorStore, new_version
 from .types import IngestSummary, Passage, Report
 
 Progress = Callable[[int, int, str], None]
@@ -33,6 +33,7 @@ class _Prepared:
 
     report_id: str
     report: Report | None = None
+    version: str = ""
     passages: Sequence[Passage] = ()
     failure: str | None = None
     unchanged: bool = False
@@ -98,11 +99,24 @@ class Indexer:
         if progress:
             progress(len(files), len(files), "")
         if prune:
-            for rid in found.gone(records):
-                self.store.remove_report(rid)
-                summary.removed.append(rid)
+            summary.removed += self.store.remove_reports(found.gone(records))
             self.store.sweep()
         return summary
+
+    def reindex(self, reports: Sequence[Report]) -> CommitOutcome:
+        """New versions of stored reports cut from their stored text (`check --repair`)."""
+        records = self.store.records()
+        summary = IngestSummary()
+        batch: list[_Prepared] = []
+        for report in reports:
+            version = new_version(report.hash)
+            passages = split_passages(report, self.settings.chunk_chars, version)
+            batch.append(_Prepared(report.id, report, version, passages))
+            if sum(len(b.passages) for b in batch) >= self.batch_passages:
+                self._flush(batch, records, summary)
+                batch = []
+        self._flush(batch, records, summary)
+        return CommitOutcome(summary.added + summary.updated, summary.superseded)
 
     def _prepare(
         self, files: dict[str, Path], records: dict[str, ReportRecord]
@@ -138,25 +152,29 @@ class Indexer:
             return _Prepared(exc.name, failure=exc.reason)
         if old is not None and old.hash == report.hash:
             return _Prepared(report_id, unchanged=True)
-        return _Prepared(report_id, report, split_passages(report, self.settings.chunk_chars))
+        version = new_version(report.hash)
+        passages = split_passages(report, self.settings.chunk_chars, version)
+        return _Prepared(report_id, report, version, passages)
 
     def _flush(
         self, batch: list[_Prepared], records: dict[str, ReportRecord], summary: IngestSummary
     ) -> None:
-        """Embed and write a batch, commit its reports, then drop their replaced passages."""
+        """Embed and write a batch, then commit its reports' versions (the store deletes the
+        versions they replace; a version another writer beat to it is reported, not kept)."""
         if not batch:
             return
         items = [(b.report, p) for b in batch if b.report for p in b.passages]
         vectors = self._embed([embed_text(r, p) for r, p in items])
         self.store.upsert_passages(items, vectors)
-        committed = [(b.report, len(b.passages)) for b in batch if b.report]
-        self.store.commit_reports(committed)
-        for b in batch:
-            if b.report_id in records:
-                self.store.prune_passages(b.report_id, {p.id for p in b.passages})
-                summary.updated.append(b.report_id)
-            else:
-                summary.added.append(b.report_id)
+        staged = [
+            Staged(b.report, len(b.passages), b.version, _version(records.get(b.report_id)))
+            for b in batch
+            if b.report
+        ]
+        outcome = self.store.commit_reports(staged)
+        for rid in outcome.committed:
+            (summary.updated if rid in records else summary.added).append(rid)
+        summary.superseded += outcome.superseded
         summary.passages_embedded += len(items)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -167,3 +185,7 @@ class Indexer:
             self.embedder.embed_passages(texts[i : i + step]) for i in range(0, len(texts), step)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+
+
+def _version(record: ReportRecord | None) -> str | None:
+    return record.version if record is not None else None

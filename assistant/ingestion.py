@@ -20,6 +20,7 @@ from .errors import UnreadableReport
 from .headers import header_metadata, leading_title
 from .readers import reader_for, supported_suffixes
 from .sentences import Segment, split_sentences
+from .store import passage_id
 from .types import Passage, Report
 
 __all__ = [
@@ -192,8 +193,9 @@ def _title_from_name(path: Path) -> str:
     return words[:1].upper() + words[1:]
 
 
-def split_passages(report: Report, chunk_chars: int) -> list[Passage]:
-    """Sentence-aligned chunks of about `chunk_chars`, each tagged with the heading above it.
+def split_passages(report: Report, chunk_chars: int, version: str | None = None) -> list[Passage]:
+    """Sentence-aligned chunks of about `chunk_chars`, each tagged with the heading above it; ids
+    name the `version` being written (the content hash by default).
 
     Headings and titles are not inside passages (headings go to `Passage.section`); a report with
     nothing but heading-like lines still yields passages, so it can be found and cited.
@@ -229,10 +231,9 @@ def split_passages(report: Report, chunk_chars: int) -> list[Passage]:
                 flush()
             group.append((seg.start, seg.end))
     flush()
-    prefix = f"{report.id}::{report.hash[:12]}"
     return [
         Passage(
-            id=f"{prefix}::{i}",
+            id=passage_id(report.id, version or report.hash[:12], i),
             report_id=report.id,
             start=spans[0][0],
             end=spans[-1][1],

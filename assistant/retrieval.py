@@ -59,7 +59,7 @@ class Retriever:
                 self.lexical = got[0]
         records = self.store.records()
         changed = self.lexical.sync(
-            {r.id: r.hash for r in records.values()}, self.store.passages_of
+            {r.id: r.version for r in records.values()}, self.store.passages_of
         )
         self._unsaved += changed
         if self.snapshot is not None and self._unsaved > max(20, len(records) // 20):
@@ -110,7 +110,7 @@ class Retriever:
             dense = [
                 (p, sim)
                 for p, h, sim in hits
-                if p.report_id in allowed and records[p.report_id].hash == h
+                if p.report_id in allowed and records[p.report_id].version == h
             ]
         if not dense and not terms(question):
             raise BadQuestion("the question has no searchable words")
@@ -119,7 +119,9 @@ class Retriever:
         lexical: list[tuple[Passage, float]] = []
         for pid, rid, score in lexical_hits:
             p = known.get(pid) or (
-                fetched[pid][0] if pid in fetched and fetched[pid][1] == records[rid].hash else None
+                fetched[pid][0]
+                if pid in fetched and fetched[pid][1] == records[rid].version
+                else None
             )
             if p is not None:
                 lexical.append((p, score))

@@ -3,16 +3,19 @@ implementations (Chroma, embedded or server, is the built-in one; another deploy
 plugs in here with one registration and `ASSISTANT_STORE=<name>`).
 
 A store keeps two things in step: passages with their vectors, and a registry of committed reports
-(text, hash, metadata). The registry commit is the last step of every change, so an interrupted
-ingest leaves the previous state visible; retrieval only trusts passages whose report hash matches
-the registry.
+(text, hash, metadata). Every write of a report is a *version*: its passages are written under ids
+of that version (content hash plus a random tag, so two writers never share ids), then the registry
+entry flips to it compare-and-set, and only then is the version it replaced deleted. Retrieval only
+trusts passages of the version the registry names, so an interrupted or lost write is invisible,
+and nobody deletes passages of a version that is, or may still become, the current one.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -35,6 +38,62 @@ class ReportRecord:
     source: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()
     names: tuple[str, ...] = ()
+    version: str = ""
+    """Which write of the report is current: its passages carry the same token. Stores written
+    before versions existed use the content hash, which every check below treats alike."""
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            object.__setattr__(self, "version", self.hash)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A report version whose passages are written, waiting to become the current one."""
+
+    report: Report
+    passages: int
+    version: str
+    replaces: str | None
+    """The version this writer saw current when it read the registry (None: a new report). The
+    commit happens only if that is still the current one."""
+
+
+@dataclass
+class CommitOutcome:
+    """Which staged versions became current and which lost to another writer's commit."""
+
+    committed: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+
+def new_version(report_hash: str) -> str:
+    """A version token: the content hash (for people) plus a random tag (unique per write)."""
+    return f"{report_hash[:12]}.{secrets.token_hex(4)}"
+
+
+def passage_id(report_id: str, version: str, index: int) -> str:
+    """Passage ids carry their version, so writers of different versions never overwrite each
+    other's passages; `version_of_id` reads it back (report ids may contain '::')."""
+    return f"{report_id}::{version}::{index}"
+
+
+def version_of_id(pid: str) -> str:
+    return pid.rsplit("::", 2)[-2] if pid.count("::") >= 2 else ""
+
+
+IN_FLIGHT_GRACE = 3600.0
+"""Seconds an uncommitted passage is left alone on a shared server, where another machine may be
+between writing its passages and committing them (a batch commits within a minute or two)."""
+
+
+@dataclass(frozen=True)
+class Census:
+    """What one scan of all passages found, per (report id, version): how many, and the newest
+    write time (epoch seconds, 0 when unknown)."""
+
+    counts: dict[tuple[str, str], int]
+    written: dict[tuple[str, str], float]
 
 
 @dataclass(frozen=True)
@@ -88,31 +147,36 @@ class VectorStore(Protocol):
     def report(self, report_id: str) -> Report:
         """A committed report with its full text; `UnknownReport` when absent."""
 
-    def commit_reports(self, reports: Sequence[tuple[Report, int]]) -> None:
-        """Make reports (with their passage counts) the visible versions."""
+    def commit_reports(self, staged: Sequence[Staged]) -> CommitOutcome:
+        """Make each staged version current if the version it replaces still is (compare-and-set),
+        then delete the replaced version's passages; a version that lost deletes its own."""
 
-    def remove_report(self, report_id: str) -> None:
-        """Forget a report and its passages; `UnknownReport` when absent."""
+    def remove_reports(self, report_ids: Sequence[str]) -> list[str]:
+        """Forget reports and their current passages, in batches; returns those that existed."""
 
     def upsert_passages(self, items: Sequence[tuple[Report, Passage]], vectors: np.ndarray) -> None:
-        """Write passages (invisible until their report version is committed)."""
+        """Write passages (ids from `passage_id`; invisible until their version is committed)."""
 
-    def prune_passages(self, report_id: str, keep: set[str]) -> int:
-        """Delete a report's passages not in `keep`; returns how many went."""
+    def delete_version(self, report_id: str, version: str) -> int:
+        """Delete the passages of one version of a report; returns how many went."""
+
+    def census(self) -> Census:
+        """Count passages per (report id, version) in one scan."""
 
     def sweep(self) -> int:
-        """Delete passages no committed report version owns; returns how many went."""
+        """Delete passages no committed version owns (on a shared server only those older than
+        `IN_FLIGHT_GRACE`); returns how many went."""
 
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
-        """All passages of these reports, each with the report hash it was cut from."""
+        """All passages of these reports, each with the version it belongs to."""
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, str]]:
-        """Passages by id, each with its report hash."""
+        """Passages by id, each with its version."""
 
     def dense_query(
         self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[Passage, str, float]]:
-        """Nearest passages as (passage, report hash, cosine similarity)."""
+        """Nearest passages as (passage, version, cosine similarity)."""
 
     def count(self) -> int:
         """Number of stored passages (all versions)."""

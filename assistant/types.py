@@ -88,7 +88,9 @@ class Answer:
     the passages the answer was drawn from (shown when the answer abstains); `dropped_markers`
     counts markers that resolved to nothing and were removed; `timings` are seconds per stage;
     `query` is the standalone question retrieval used (a follow-up rewritten with the history);
-    `unsupported` counts answer sentences removed because no cited span supported them.
+    `unsupported` counts answer sentences removed because no cited span supported them;
+    `incomplete` says why the answer stops short (the server's stream was cut, or the model hit its
+    token limit): what `text` shows is verified, but it may not be the whole answer.
     """
 
     question: str
@@ -101,6 +103,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     query: str = ""
     unsupported: int = 0
+    incomplete: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The JSON contract of `assistant ask --json` (DESIGN.md)."""
@@ -164,16 +167,20 @@ class IngestSummary:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    """Reports another writer committed a different version of while this run was writing:
+    theirs is kept (ingest again to store this one)."""
     passages_embedded: int = 0
 
     @property
     def ok(self) -> bool:
-        """False when any file failed: the CLI exits non-zero then."""
-        return not self.failed
+        """False when any file failed or lost a race: the CLI exits non-zero then."""
+        return not self.failed and not self.superseded
 
     def line(self) -> str:
         """One-line summary for terminals and the UI."""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, failed {len(self.failed)}"
+            + (f", superseded {len(self.superseded)}" if self.superseded else "")
         )

@@ -255,7 +255,7 @@ def test_an_interrupted_large_ingest_resumes_where_it_stopped(tmp_path: Path) ->
             calls.append(1)
             if len(calls) == 3:
                 os._exit(9)
-            real(self, reports)
+            return real(self, reports)
         Store.commit_reports = commit_then_die
         Assistant(Settings()).ingest()
         """

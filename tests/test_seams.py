@@ -18,7 +18,15 @@ from assistant.answerers import ANSWERERS
 from assistant.cli import main
 from assistant.embeddings import EMBEDDERS
 from assistant.readers import READERS, Extracted, register_reader, supported_suffixes
-from assistant.store import STORES, Filters, ReportRecord
+from assistant.store import (
+    STORES,
+    Census,
+    CommitOutcome,
+    Filters,
+    ReportRecord,
+    Staged,
+    version_of_id,
+)
 from assistant.types import Passage, Report
 
 NOTES = "Harbour log\n\nThe pilot boat Merrow towed the ferry Calloway into dock at dawn.\n"
@@ -50,7 +58,7 @@ class MemoryStore:
     def __init__(self, settings: Settings, embed_model: str) -> None:
         self.name, self.embed_model, self.where = settings.collection, embed_model, "memory"
         self._gen = ""
-        self._reports: dict[str, tuple[Report, int]] = {}
+        self._reports: dict[str, tuple[Report, int, str]] = {}
         self._passages: dict[str, tuple[Passage, str, np.ndarray]] = {}
 
     def drop(self) -> None:
@@ -62,8 +70,8 @@ class MemoryStore:
 
     def records(self) -> dict[str, ReportRecord]:
         return {
-            rid: ReportRecord(rid, r.title, r.hash, n, r.published, r.source, r.aliases, r.names)
-            for rid, (r, n) in self._reports.items()
+            rid: ReportRecord(rid, r.title, r.hash, n, r.published, r.source, r.aliases, r.names, v)
+            for rid, (r, n, v) in self._reports.items()
         }
 
     def report(self, report_id: str) -> Report:
@@ -71,30 +79,53 @@ class MemoryStore:
             raise UnknownReport(f"no report with id '{report_id}'")
         return self._reports[report_id][0]
 
-    def commit_reports(self, reports: Sequence[tuple[Report, int]]) -> None:
-        self._reports.update({r.id: (r, n) for r, n in reports})
+    def commit_reports(self, staged: Sequence[Staged]) -> CommitOutcome:
+        outcome = CommitOutcome()
+        for s in staged:  # one process: compare-and-set is a plain comparison
+            current = self._reports.get(s.report.id)
+            if (current[2] if current else None) == s.replaces:
+                self._reports[s.report.id] = (s.report, s.passages, s.version)
+                outcome.committed.append(s.report.id)
+                if s.replaces:
+                    self.delete_version(s.report.id, s.replaces)
+            else:
+                outcome.superseded.append(s.report.id)
+                self.delete_version(s.report.id, s.version)
         self._gen = uuid.uuid4().hex
+        return outcome
 
-    def remove_report(self, report_id: str) -> None:
-        self.report(report_id)
-        del self._reports[report_id]
+    def remove_reports(self, report_ids: Sequence[str]) -> list[str]:
+        present = [r for r in report_ids if r in self._reports]
+        for rid in present:
+            del self._reports[rid]
+            for i in [i for i, (p, _, _) in self._passages.items() if p.report_id == rid]:
+                del self._passages[i]
         self._gen = uuid.uuid4().hex
-        self.prune_passages(report_id, set())
+        return present
 
     def upsert_passages(self, items: Sequence[tuple[Report, Passage]], vectors: np.ndarray) -> None:
-        for (r, p), v in zip(items, vectors, strict=True):
-            self._passages[p.id] = (p, r.hash, v)
+        for (_, p), v in zip(items, vectors, strict=True):
+            self._passages[p.id] = (p, version_of_id(p.id), v)
 
-    def prune_passages(self, report_id: str, keep: set[str]) -> int:
-        gone = [i for i, (p, _, _) in self._passages.items() if p.report_id == report_id]
-        gone = [i for i in gone if i not in keep]
+    def delete_version(self, report_id: str, version: str) -> int:
+        gone = [
+            i
+            for i, (p, v, _) in self._passages.items()
+            if p.report_id == report_id and v == version
+        ]
         for i in gone:
             del self._passages[i]
         return len(gone)
 
+    def census(self) -> Census:
+        counts: dict[tuple[str, str], int] = {}
+        for p, v, _ in self._passages.values():
+            counts[(p.report_id, v)] = counts.get((p.report_id, v), 0) + 1
+        return Census(counts, {})
+
     def sweep(self) -> int:
-        current = {rid: r.hash for rid, (r, _) in self._reports.items()}
-        gone = [i for i, (p, h, _) in self._passages.items() if current.get(p.report_id) != h]
+        current = {rid: v for rid, (_, _, v) in self._reports.items()}
+        gone = [i for i, (p, v, _) in self._passages.items() if current.get(p.report_id) != v]
         for i in gone:
             del self._passages[i]
         return len(gone)

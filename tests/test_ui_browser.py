@@ -7,7 +7,10 @@ checking there were none. Screenshots of the main states go to tests/artifacts/ 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -378,3 +381,31 @@ def test_hostile_report_content_stays_inert_text(
     page.wait_for_timeout(500)  # give a stray onerror/image load a moment to show itself
     user.assert_inert()
     server.assistant.remove("hostile-flour.md")  # leave the shared store as it was
+
+
+def test_reports_changed_in_a_terminal_while_the_ui_runs_are_seen_and_no_request_fails(
+    user: User, server: Server, tmp_path: Path
+) -> None:
+    page = user.page
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(server.assistant.settings.data_dir),
+        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+    }
+    terminal = [sys.executable, "-m", "assistant"]
+    ask(page, KILLED, 1, "two people were killed")
+    report = tmp_path / "terminal-kafr-zita.txt"
+    report.write_text(GOOD_REPORT, encoding="utf-8")
+    subprocess.run([*terminal, "ingest", str(report)], env=env, check=True, capture_output=True)
+    expect(page.locator("#report-list")).to_contain_text("Aid trucks reach Kafr Zita")
+    ask(page, "How many aid trucks reached Kafr Zita?", 2, "14 aid trucks")
+
+    removed = subprocess.run(
+        [*terminal, "remove", "terminal-kafr-zita.txt"], env=env, capture_output=True, text=True
+    )
+    assert removed.returncode == 0, removed.stderr
+    expect(page.locator("#report-list")).not_to_contain_text("Kafr Zita")
+    ask(page, "How many aid trucks reached Kafr Zita?", 3)
+    expect(bots(page).last).not_to_contain_text("14 aid trucks")
+    ask(page, KILLED, 4, "two people were killed")
+    expect(page.locator("#status")).to_have_text("")

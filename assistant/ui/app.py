@@ -24,6 +24,7 @@ from .styles import COPY_JS, CSS, FOCUS_SOURCE_JS, PANEL_JS, SCROLL_QUOTE_JS
 
 ASK_CONCURRENCY = 8  # questions answered at once (streaming from a server is mostly waiting)
 STORE_WRITES = "store-writes"  # the queue slot uploads and removals share
+LIBRARY_REFRESH_SECONDS = 3.0  # how often a page checks whether the store changed elsewhere
 INTRO = (
     "## Report assistant\nAsk about the reports: every answer cites the report sentences "
     "it rests on. Click a **[n]** marker to see its source in context."
@@ -231,7 +232,12 @@ def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
         concurrency_limit=1,
         concurrency_id=STORE_WRITES,
     )
-    app.load(handlers.library, [only], lists)
+    # Another process (an `assistant ingest` in a terminal) may change the store: every few
+    # seconds each page asks for the store's generation and re-lists the reports only if it moved.
+    seen = gr.State("")
+    refresh = gr.Timer(LIBRARY_REFRESH_SECONDS)
+    refresh.tick(handlers.refresh, [seen, only], [*lists, seen], show_progress="hidden")
+    app.load(handlers.refresh, [seen, only], [*lists, seen])
 
 
 def launch(

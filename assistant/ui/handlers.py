@@ -46,6 +46,14 @@ class Handlers:
             gr.update(choices=choices, value=kept),
         )
 
+    def refresh(self, seen: str, selected: Sequence[str] | None) -> tuple[Any, ...]:
+        """The report lists and the store generation they show, sent only when the store changed
+        since `seen` (an ingest or removal here, in another session or in a terminal)."""
+        generation = self.assistant.generation()
+        if generation == seen:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return (*self.library(selected), generation)
+
     def ask(
         self,
         message: str,

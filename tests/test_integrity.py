@@ -1,0 +1,111 @@
+"""`assistant check [--repair]`, batched pruning, and the store's own bookkeeping records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings, UnknownReport
+from assistant.chroma_store import STATE_ID, ChromaStore
+from assistant.cli import main
+from assistant.ingestion import split_passages
+from assistant.store import Staged, new_version
+
+from .conftest import SDF_REPORT
+
+
+@pytest.fixture
+def store_copy(tmp_path: Path, make_assistant, corpus_copy: Path) -> Assistant:
+    a = make_assistant(Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy))
+    assert a.ingest([corpus_copy]).ok
+    return a
+
+
+def _lose_passages(a: Assistant, report_id: str, keep: int) -> None:
+    """What a lost race used to do: the registry names a version whose passages are gone."""
+    rec = a.store.records()[report_id]
+    have = [p.id for p, v in a.store.passages_of([report_id]) if v == rec.version]
+    store = a.store
+    assert isinstance(store, ChromaStore)
+    col, _ = store._open()
+    col.delete(ids=have[keep:])
+
+
+def test_check_finds_a_report_whose_passages_went_missing_and_repair_rebuilds_it(
+    store_copy: Assistant, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = store_copy
+    before = a.ask("How many people were killed in the shelling?")
+    _lose_passages(a, SDF_REPORT, keep=1)
+    found = a.check()
+    assert [rid for rid, _ in found.missing] == [SDF_REPORT] and not found.ok
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(a.settings.data_dir))
+    assert main(["check"]) == 1
+    assert f"incomplete: {SDF_REPORT}" in capsys.readouterr().out
+    assert main(["check", "--repair"]) == 0
+    out = capsys.readouterr().out
+    assert f"repaired: {SDF_REPORT}" in out
+    after = Assistant(a.settings, embedder=a.embedder)
+    assert after.check().missing == [] and after.check().orphaned == 0
+    assert after.ask("How many people were killed in the shelling?").text == before.text
+
+
+def test_check_sweeps_passages_that_no_committed_version_owns(store_copy: Assistant) -> None:
+    a = store_copy
+    report = a.report(SDF_REPORT)
+    version = new_version(report.hash)
+    stray = split_passages(report, a.settings.chunk_chars, version)
+    a.store.upsert_passages([(report, p) for p in stray], a.indexer._embed([p.text for p in stray]))
+    found = a.check()
+    assert found.orphaned == len(stray) and found.missing == [] and found.ok
+    repaired = a.check(repair=True)
+    assert repaired.swept == len(stray)
+    assert a.check().orphaned == 0
+
+
+def test_a_commit_that_lost_the_race_keeps_the_winner_and_cleans_up_after_itself(
+    store_copy: Assistant,
+) -> None:
+    a = store_copy
+    report = a.report(SDF_REPORT)
+    current = a.store.records()[SDF_REPORT].version
+    mine = new_version(report.hash)
+    ps = split_passages(report, a.settings.chunk_chars, mine)
+    a.store.upsert_passages([(report, p) for p in ps], a.indexer._embed([p.text for p in ps]))
+    stale = Staged(report, len(ps), mine, replaces="an-older-version")
+    outcome = a.store.commit_reports([stale])
+    assert outcome.superseded == [SDF_REPORT] and outcome.committed == []
+    assert a.store.records()[SDF_REPORT].version == current
+    assert a.check().orphaned == 0 and a.check().missing == []
+
+
+def test_pruning_many_reports_is_one_batch_not_one_request_per_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "wire"
+    for i in range(300):
+        path = folder / ("keep" if i < 100 else "gone") / f"item-{i:03d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Item {i}. The ferry left berth {i} at dawn.\n", encoding="utf-8")
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    assert len(a.ingest([folder]).added) == 300
+    for p in (folder / "gone").iterdir():
+        p.unlink()
+    bumps: list[int] = []
+    real = ChromaStore._bump
+    monkeypatch.setattr(ChromaStore, "_bump", lambda self: (bumps.append(1), real(self))[1])
+    summary = a.ingest([folder], prune=True)
+    assert len(summary.removed) == 200 and len(a.reports()) == 100
+    assert len(bumps) == 1, "one registry change for the whole prune, not one per report"
+    assert a.check().missing == [] and a.store.count() == 100
+
+
+def test_the_stores_generation_record_is_not_a_report(store_copy: Assistant) -> None:
+    a = store_copy
+    assert STATE_ID not in [r.id for r in a.reports()]
+    with pytest.raises(UnknownReport):
+        a.report(STATE_ID)
+    with pytest.raises(UnknownReport):
+        a.remove(STATE_ID)
+    assert a.store.generation(), "the generation record survived"
