@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import validation
 from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .embeddings import Embedder, make_embedder
-from .errors import AssistantError, BackendUnavailable, BadQuestion, ConfigError, UnknownReport
+from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownReport
 from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
@@ -23,7 +24,6 @@ from .retrieval import Filters, Retriever
 from .store import ReportRecord, VectorStore, make_store
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
-MAX_QUESTION_CHARS = 2000
 TEXT_CACHE = 256  # report texts kept in memory for quoting
 
 
@@ -91,10 +91,14 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
-        """Build everything from settings (env vars `ASSISTANT_*` when none are given)."""
+        """Build everything from settings (env vars `ASSISTANT_*` when none are given); overrides
+        are settings by field name, checked as settings are (a bad one is a ValueError)."""
         settings = settings or Settings()
         if overrides:
-            settings = settings.model_copy(update=overrides)
+            unknown = sorted(set(overrides) - set(Settings.model_fields))
+            if unknown:
+                raise TypeError(f"unknown setting {unknown[0]!r} (see `Settings`)")
+            settings = type(settings).model_validate({**settings.model_dump(), **overrides})
         return cls(settings)
 
     @property
@@ -115,12 +119,20 @@ class Assistant:
         *,
         prune: bool = False,
         rebuild: bool = False,
+        keep_existing: bool = False,
         progress: Progress | None = None,
     ) -> IngestSummary:
         """Add new and changed reports; skip unchanged ones; with `prune`, forget reports whose files
-        are gone. A file that cannot be read is named in `failed`; the rest of the batch goes on."""
-        if paths:
-            roots = [Path(p) for p in paths]
+        are gone; with `keep_existing`, a different document under a stored report's name is added
+        under a new id ("name-2.txt") instead of replacing it. A file that cannot be read is named
+        in `failed`; the rest of the batch goes on."""
+        given = validation.paths(paths)
+        flags = {"prune": prune, "rebuild": rebuild, "keep_existing": keep_existing}
+        for name, value in flags.items():
+            validation.flag(name, value)
+        validation.callback("progress", progress)
+        if given:
+            roots = given
         elif self.settings.corpus_dir is not None:
             roots = [self.settings.corpus_dir]
         else:
@@ -129,7 +141,9 @@ class Assistant:
                 "(or use `assistant ingest --sample` for the bundled sample reports)"
             )
         with self.store.writing():
-            return self.indexer.run(roots, prune=prune, rebuild=rebuild, progress=progress)
+            return self.indexer.run(
+                roots, prune=prune, rebuild=rebuild, keep_existing=keep_existing, progress=progress
+            )
 
     def reports(self) -> list[ReportInfo]:
         """The stored reports, sorted by id."""
@@ -140,11 +154,11 @@ class Assistant:
 
     def report(self, report_id: str) -> Report:
         """A stored report with its full text (what citation offsets index into)."""
-        return self.store.report(report_id)
+        return self.store.report(validation.report_id(report_id))
 
     def report_text(self, report_id: str) -> str:
         """Stored text of a report, cached while its hash is unchanged."""
-        rec = self.store.records().get(report_id)
+        rec = self.store.records().get(validation.report_id(report_id))
         cached = self._texts.get(report_id)
         if rec is not None and cached is not None and cached[0] == rec.hash:
             self._texts.move_to_end(report_id)
@@ -169,6 +183,7 @@ class Assistant:
 
     def remove(self, report_id: str) -> None:
         """Delete a report and every passage of it."""
+        validation.report_id(report_id)
         with self.store.writing():
             if not self.store.remove_reports([report_id]):
                 raise UnknownReport(f"no report with id '{report_id}' (see `assistant reports`)")
@@ -182,7 +197,7 @@ class Assistant:
     def check(self, *, repair: bool = False) -> CheckReport:
         """Find reports whose passages are missing and passages no report owns; with `repair`,
         rebuild the incomplete ones from their stored text and sweep the leftovers."""
-        if not repair:
+        if not validation.flag("repair", repair):
             return check(self.store)
         with self.store.writing():
             return check(self.store, self.indexer.reindex)
@@ -199,10 +214,10 @@ class Assistant:
         published_to: date | None = None,
     ) -> list[ScoredPassage]:
         """Hybrid retrieval only: the passages an answer would be drawn from."""
-        filters = Filters(
-            frozenset(report_ids) if report_ids is not None else None, published_from, published_to
-        )
-        question = _check(question)
+        question = validation.question(question)
+        top_k = validation.top_k(top_k)
+        ids = validation.report_ids(report_ids)
+        filters = Filters(ids, *validation.published_range(published_from, published_to))
         extra = self.aliases().query_words(question)
         return self.retriever.retrieve(question, top_k or self.settings.top_k, filters, extra)
 
@@ -218,7 +233,13 @@ class Assistant:
         published_to: date | None = None,
         on_done: Callable[[Answer], None] | None = None,
     ) -> AnswerStream:
-        """Answer with streamed text; raises before streaming for empty stores and bad questions."""
+        """Answer with streamed text; raises before streaming for empty stores and bad questions
+        (and a TypeError or ValueError naming the argument for a wrong argument)."""
+        validation.question(question)
+        validation.stream_options(
+            {"top_k": top_k, "report_ids": report_ids, "backend": backend, "history": history,
+             "published_from": published_from, "published_to": published_to, "on_done": on_done}
+        )  # fmt: skip
         answerer = self.answerer(backend)
         request = self.request(
             question,
@@ -244,7 +265,8 @@ class Assistant:
     ) -> AnswerRequest:
         """What an answerer is given for a question: the standalone query, the passages retrieved
         for it and the learned aliases of what it names (also what fitting scripts replay)."""
-        question = _check(question)
+        question = validation.question(question)
+        history = validation.history(history)
         t0 = time.perf_counter()
         query = answerer.condense(question, history)
         t1 = time.perf_counter()
@@ -269,10 +291,13 @@ class Assistant:
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Answer a question (same options as `stream`)."""
+        validation.stream_options(kwargs)
         return self.stream(question, **kwargs).result()
 
     def chat(self, **defaults: Any) -> Chat:
-        """A conversation whose follow-up questions use the earlier turns."""
+        """A conversation whose follow-up questions use the earlier turns; `defaults` are
+        options of `stream` for each of its questions."""
+        validation.stream_options(defaults, reserved=Chat.RESERVED)
         return Chat(self, defaults)
 
     def prompt_hashes(self) -> dict[str, str]:
@@ -281,6 +306,8 @@ class Assistant:
 
 class Chat:
     """One conversation: `ask`/`stream` remember each turn; `reset` starts over."""
+
+    RESERVED = ("history", "on_done")  # the conversation sets these itself
 
     def __init__(self, assistant: Assistant, defaults: dict[str, Any]) -> None:
         self.assistant = assistant
@@ -292,6 +319,7 @@ class Chat:
         return list(self.conversation.turns)
 
     def stream(self, question: str, **kwargs: Any) -> AnswerStream:
+        validation.stream_options(kwargs, reserved=self.RESERVED)
         options = {**self.defaults, **kwargs}
         return self.assistant.stream(
             question,
@@ -305,15 +333,6 @@ class Chat:
 
     def reset(self) -> None:
         self.conversation.clear()
-
-
-def _check(question: str) -> str:
-    q = " ".join(question.split())
-    if not q:
-        raise BadQuestion("the question is empty")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise BadQuestion(f"the question is longer than {MAX_QUESTION_CHARS} characters")
-    return q
 
 
 __all__ = ["AnswerStream", "Assistant", "AssistantError", "Chat"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +61,7 @@ RETIRE_AFTER = 60.0  # seconds a replaced embedded client stays open for questio
 
 def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
     import chromadb
+    import httpx
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -69,7 +71,7 @@ def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
             {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
         )
 
-        def http() -> Any:
+        def build() -> Any:
             return chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or (443 if url.scheme == "https" else 8000),
@@ -77,6 +79,20 @@ def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
                 headers=headers,
                 settings=chroma_settings,
             )
+
+        def http() -> Any:
+            # chromadb's HTTP client has no timeout (httpx with timeout=None) and asks the server
+            # who we are while it is built: a server that accepts and never answers would hang us.
+            # So it is built on a watchdog thread, and its session then gets our timeouts.
+            client = _within(
+                build, settings.chroma_timeout, f"{settings.chroma_url} did not answer"
+            )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:
+                session.timeout = httpx.Timeout(
+                    settings.chroma_timeout, connect=min(10.0, settings.chroma_timeout)
+                )
+            return client
 
         return http, f"Chroma server at {settings.chroma_url}"
     path = settings.data_dir / "chroma"
@@ -91,6 +107,29 @@ def _client_factory(settings: Settings) -> tuple[Callable[[], Any], str]:
         return chromadb.PersistentClient(path=alias, settings=chroma_settings)
 
     return local, f"Chroma store at {path}"
+
+
+def _within(call: Callable[[], Any], seconds: float, what: str) -> Any:
+    """`call()` on a daemon thread, or `TimeoutError` after `seconds` (the thread is left to
+    finish or die with the process: chromadb offers no way to cancel its request)."""
+    done = threading.Event()
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            box.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="chroma-connect", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"{what} within {seconds:g} s")
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 class ChromaStore:

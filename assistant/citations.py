@@ -13,7 +13,10 @@ from .lexical import terms
 from .lexicon_en import ABBREVIATIONS, CONTINUATION_OPENERS
 from .types import Citation, ScoredPassage, Verdict
 
-MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A marker is `[n]` or `[n, m]`; one a backslash escapes (`\[7]`) is text quoted from a report.
+MARKER = re.compile(r"(?<!\\)\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER_LIKE = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+_ESCAPED_MARKER = re.compile(r"\\(" + _MARKER_LIKE.pattern + ")")
 # A claim ends at terminal punctuation (closing quotes and the markers after it go with it) that a
 # space or the end follows ("1.5" goes on), or at a line break (list items are claims).
 _CLAIM_END = re.compile(r"[.!?]+[\"”’')]*(?:[ \t]*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n")
@@ -21,17 +24,48 @@ MAX_SPAN_SENTENCES = 3  # most sentences one citation of a model's claim quotes
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
+def escape_markers(text: str) -> str:
+    """Report text as it goes into an answer: a `[7]` the report itself writes becomes `\\[7]`
+    (the Markdown escape), so only the answerer's own markers are markers."""
+    return _MARKER_LIKE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def unescape_markers(text: str) -> str:
+    """Answer text to show people: `\\[7]` quoted from a report reads `[7]` again (the exact
+    inverse of `escape_markers`; the answerer's markers are left as they are)."""
+    return _ESCAPED_MARKER.sub(r"\1", text)
+
+
 def format_sources(passages: Sequence[ScoredPassage]) -> str:
-    """Sources as numbered blocks for a prompt: `[n] Title (date) — text`."""
+    """Sources for a prompt, each between `<source id="n">` and `</source>`: a head line
+    `[n] Title (publisher, date)`, the section, the text.
+
+    Report text is data, not instructions (the system prompt says so); the delimiters tell the
+    model where it starts and ends, and `as_data` keeps a report from closing one early and
+    posing as the prompt."""
     blocks = []
     for n, sp in enumerate(passages, 1):
         meta = ", ".join(
             x for x in (sp.source, sp.published.isoformat() if sp.published else None) if x
         )
-        head = f"[{n}] {sp.title}" + (f" ({meta})" if meta else "")
-        section = f"\nSection: {sp.passage.section}" if sp.passage.section else ""
-        blocks.append(f"{head}{section}\n{' '.join(sp.passage.text.split())}")
+        lines = [f"[{n}] {sp.title}" + (f" ({meta})" if meta else "")]
+        if sp.passage.section:
+            lines.append(f"Section: {sp.passage.section}")
+        lines.append(sp.passage.text)
+        body = "\n".join(as_data(line) for line in lines)
+        blocks.append(f'<source id="{n}">\n{body}\n</source>')
     return "\n\n".join(blocks)
+
+
+_DELIMITER = re.compile(r"</?\s*(?:sources?|statement)\b[^>]*>?", re.IGNORECASE)
+
+
+def as_data(text: str) -> str:
+    """Text to put between prompt delimiters: on one line, with any `source(s)` or `statement`
+    tag in it made inert (`‹/source›`), so the text can neither end its block nor open one."""
+    return _DELIMITER.sub(
+        lambda m: m.group(0).replace("<", "‹").replace(">", "›"), " ".join(text.split())
+    )
 
 
 def cite(

@@ -1,6 +1,8 @@
 """The `assistant` command: a thin shell over the `Assistant` facade.
 
-User mistakes become one line on stderr and a non-zero exit code, never a traceback.
+User mistakes become one line on stderr and a non-zero exit code, never a traceback. Everything
+printed goes through `echo`, because reports (their text, titles, even file names) are untrusted:
+no escape sequence or markup of theirs reaches the terminal.
 """
 
 from __future__ import annotations
@@ -18,9 +20,23 @@ from pydantic import ValidationError
 
 from .answerers import ANSWERERS
 from .bundled import sample_corpus
+from .citations import unescape_markers
 from .config import Settings
 from .errors import AssistantError, ConfigError, EmptyIndex
+from .safe_text import UNSAFE_CHARS, terminal_safe
 from .types import Answer
+from .validation import MAX_TOP_K
+
+
+def _top_k(value: str) -> int:
+    """--top-k as argparse checks it: a usage error, not a traceback from the facade's check."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_TOP_K}")
+    return n
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("--top-k", type=int, default=None, help="passages given to the answerer")
+    ask.add_argument(
+        "--top-k", type=_top_k, default=None, help=f"passages given to the answerer (1-{MAX_TOP_K})"
+    )
     ask.add_argument(
         "--report", action="append", default=None, help="only this report id (repeatable)"
     )
@@ -98,7 +116,37 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print text and a newline to stdout (or stderr): the one way this command prints, so report
+    text reaches the terminal as text (escape sequences, control and bidi characters removed)."""
+    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
+
+
+def echo_json(data: object) -> None:
+    """Print JSON whose strings cannot drive a terminal: json escapes C0 controls itself, and
+    DEL, C1 and bidi controls are written as `\\uXXXX` too (other text stays readable UTF-8)."""
+    dumped = json.dumps(data, ensure_ascii=False, indent=2)
+    echo(UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped))
+
+
+SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The entry point. Output piped into a reader that stops early (`| head`) ends the command
+    quietly, as it would end a C program (exit 141, no traceback)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a reader gone while the buffer is written is the same
+    except BrokenPipeError:
+        # Python would flush stdout again at exit and print the error: point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_EXIT
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args = _parser().parse_args(argv)
     try:
@@ -111,10 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
         return handler(args, settings)
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        echo("interrupted", err=True)
         return 130
 
 
@@ -124,37 +172,43 @@ def _assistant(settings: Settings) -> Any:
     return Assistant(settings)
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def ingest_progress(console: Any) -> Any:
+    """The bar a long ingest shows on the terminal, with the file at hand: its name is shown as
+    text, never read as rich markup (and `cmd_ingest` strips its control characters)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    assistant = _assistant(settings)
-    with Progress(
+    return Progress(
         TextColumn("ingest"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         transient=True,
-        console=_stderr_console(),
-    ) as bar:
+        console=console,
+    )
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _assistant(settings)
+    with ingest_progress(_stderr_console()) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name)
+            bar.update(task, completed=done, total=total, description=terminal_safe(name))
 
         paths = [*args.paths, sample_corpus()] if args.sample else args.paths
         summary = assistant.ingest(
             paths or None, prune=args.prune, rebuild=args.rebuild, progress=progress
         )
     for name, reason in summary.failed:
-        print(f"failed: {name}: {reason}", file=sys.stderr)
+        echo(f"failed: {name}: {reason}", err=True)
     for name in summary.superseded:
-        print(
+        echo(
             f"superseded: {name}: another writer stored a different version meanwhile "
             "(kept theirs; ingest again to store this one)",
-            file=sys.stderr,
+            err=True,
         )
-    print(summary.line())
+    echo(summary.line())
     return 0 if summary.ok else 1
 
 
@@ -173,8 +227,8 @@ def _ingest_default_corpus(assistant: Any, settings: Settings) -> None:
             f"no reports are ingested{where}: run `assistant ingest PATH` "
             "(or `assistant ingest --sample` for the bundled sample reports)"
         )
-    print(f"the store is empty: ingesting {corpus} first", file=sys.stderr)
-    print(assistant.ingest([corpus]).line(), file=sys.stderr)
+    echo(f"the store is empty: ingesting {corpus} first", err=True)
+    echo(assistant.ingest([corpus]).line(), err=True)
 
 
 def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs: Any) -> Answer:
@@ -188,7 +242,7 @@ def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs
 
 def format_answer(answer: Answer) -> str:
     """Answer text, then each citation with its support verdict, report and verbatim quote."""
-    lines = [answer.text]
+    lines = [unescape_markers(answer.text)]
     if answer.unsupported:
         lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
     if answer.citations:
@@ -219,27 +273,30 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         backend=args.backend,
     )
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        echo_json(answer.to_json())
     else:
-        print(format_answer(answer))
+        echo(format_answer(answer))
+    if answer.incomplete:
+        echo(f"error: incomplete answer: {answer.incomplete}", err=True)
+        return 1
     return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     chat = assistant.chat(backend=args.backend)
-    print("Ask about the reports. Empty line or Ctrl-D to quit; /new starts a new conversation.")
+    echo("Ask about the reports. Empty line or Ctrl-D to quit; /new starts a new conversation.")
     while True:
         try:
             question = input("> ").strip()
         except EOFError:
-            print()
+            echo()
             return 0
         if not question:
             return 0
         if question == "/new":
             chat.reset()
-            print("(new conversation)")
+            echo("(new conversation)")
             continue
         try:
             if not assistant.reports():
@@ -247,61 +304,60 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             stream = chat.stream(question)
             for _ in stream:
                 pass
-            print(format_answer(stream.result()))
+            answer = stream.result()
+            echo(format_answer(answer))
+            if answer.incomplete:
+                echo(f"error: incomplete answer: {answer.incomplete}", err=True)
         except AssistantError as exc:  # a bad question should not end the conversation
-            print(f"error: {exc}", file=sys.stderr)
+            echo(f"error: {exc}", err=True)
 
 
 def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
     infos = _assistant(settings).reports()
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": r.id,
-                        "title": r.title,
-                        "passages": r.passages,
-                        "published": r.published.isoformat() if r.published else None,
-                        "source": r.source,
-                    }
-                    for r in infos
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "passages": r.passages,
+                    "published": r.published.isoformat() if r.published else None,
+                    "source": r.source,
+                }
+                for r in infos
+            ]
         )
     elif not infos:
-        print("no reports stored; run `assistant ingest`")
+        echo("no reports stored; run `assistant ingest`")
     else:
         for r in infos:
             date = r.published.isoformat() if r.published else "-"
-            print(f"{r.id}\t{date}\t{r.passages} passages\t{r.title}")
+            echo(f"{r.id}\t{date}\t{r.passages} passages\t{r.title}")
     return 0
 
 
 def cmd_aliases(args: argparse.Namespace, settings: Settings) -> int:
     groups = [list(g.names) for g in _assistant(settings).aliases().groups]
     if args.json:
-        print(json.dumps(groups, ensure_ascii=False, indent=2))
+        echo_json(groups)
     elif not groups:
-        print("no aliases learned (reports define names with parentheses, 'known as', acronyms)")
+        echo("no aliases learned (reports define names with parentheses, 'known as', acronyms)")
     else:
         for names in groups:
-            print(" = ".join(names))
+            echo(" = ".join(names))
     return 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     _assistant(settings).remove(args.report_id)
-    print(f"removed {args.report_id}")
+    echo(f"removed {args.report_id}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     report = _assistant(settings).check(repair=args.repair)
     for line in report.lines():
-        print(line)
+        echo(line)
     return 0 if report.ok else 1
 
 

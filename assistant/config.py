@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     chroma_token: str | None = Field(
         None, description="Bearer token for the Chroma server, when it requires one."
     )
+    chroma_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds to wait for each reply of a Chroma server (connecting: at most 10) "
+        "before saying it is unavailable.",
+    )
     collection: str = Field(
         "reports",
         description="Name of the Chroma collection (a second, `<name>-registry`, holds report texts).",
@@ -97,6 +103,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds before a request to the OpenAI-compatible server times out.",
     )
+    connect_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds to wait for a connection to the OpenAI-compatible server (a server "
+        "that is down fails fast; request_timeout bounds each wait for its reply).",
+    )
     max_retries: int = Field(
         2, ge=0, description="Retries (with backoff) on timeouts, 429 and 5xx before giving up."
     )
@@ -117,6 +129,38 @@ class Settings(BaseSettings):
         if value != "auto":
             ANSWERERS.get(value)
         return value
+
+    ui_auth: str | None = Field(
+        None,
+        description="Login for the UI: `user:password` pairs separated by commas (Gradio's "
+        "login page). Unset: no login, which is safe only on 127.0.0.1.",
+        repr=False,
+    )
+    ui_editors: str = Field(
+        "",
+        description="Who may upload and remove reports in the UI: login names separated by "
+        "commas, or `*` for everyone. Empty (the default): nobody; the UI only reads.",
+    )
+
+    @property
+    def ui_logins(self) -> list[tuple[str, str]]:
+        """`ui_auth` as (user, password) pairs."""
+        items = [i.strip() for i in (self.ui_auth or "").split(",") if i.strip()]
+        return [(u, p) for u, _, p in (i.partition(":") for i in items)]
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _logins(cls, value: str | None) -> str | None:
+        for item in (value or "").split(","):
+            user, sep, password = item.strip().partition(":")
+            if item.strip() and not (sep and user and password):
+                raise ValueError("must be user:password pairs separated by commas")
+        return value
+
+    def may_edit(self, user: str | None) -> bool:
+        """Whether this UI user (None: no login) may upload and remove reports."""
+        names = {n.strip() for n in self.ui_editors.split(",") if n.strip()}
+        return "*" in names or (user is not None and user in names)
 
     @field_validator("store")
     @classmethod

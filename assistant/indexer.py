@@ -8,11 +8,12 @@ interruption are unchanged on the next run and skipped: ingest resumes where it 
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -60,10 +61,13 @@ class Indexer:
         *,
         prune: bool = False,
         rebuild: bool = False,
+        keep_existing: bool = False,
         progress: Progress | None = None,
     ) -> IngestSummary:
         """Ingest `paths`; with `prune`, forget reports whose files are gone from the folders given
-        (only there: a file argument is refused, and nothing under an unlistable folder goes)."""
+        (only there: a file argument is refused, and nothing under an unlistable folder goes);
+        with `keep_existing`, a file whose id a different stored report holds gets a new id
+        ("name-2.txt") instead of replacing it (uploads: same name, another document)."""
         found = survey(paths, self.settings.corpus_dir)
         if prune and found.file_args:
             raise ConfigError(
@@ -83,7 +87,8 @@ class Indexer:
             files.setdefault(report_id, path)
         records = self.store.records()
         batch: list[_Prepared] = []
-        for done, item in enumerate(self._prepare(files, records)):
+        taken = set(records) | set(files) if keep_existing else None
+        for done, item in enumerate(self._prepare(files, records, taken)):
             if progress:
                 progress(done, len(files), item.report_id)
             if item.failure is not None:
@@ -119,7 +124,7 @@ class Indexer:
         return CommitOutcome(summary.added + summary.updated, summary.superseded)
 
     def _prepare(
-        self, files: dict[str, Path], records: dict[str, ReportRecord]
+        self, files: dict[str, Path], records: dict[str, ReportRecord], taken: set[str] | None
     ) -> Iterator[_Prepared]:
         """Read and chunk files in a background thread, a bounded number ahead."""
         out: queue.Queue[_Prepared | None] = queue.Queue(maxsize=READ_AHEAD)
@@ -131,7 +136,7 @@ class Indexer:
                 for report_id, path in files.items():
                     if stop.is_set():
                         return
-                    out.put(self._read(path, report_id, records.get(report_id), max_bytes))
+                    out.put(self._read(path, report_id, records.get(report_id), max_bytes, taken))
             finally:
                 out.put(None)
 
@@ -144,7 +149,12 @@ class Indexer:
             stop.set()
 
     def _read(
-        self, path: Path, report_id: str, old: ReportRecord | None, max_bytes: int
+        self,
+        path: Path,
+        report_id: str,
+        old: ReportRecord | None,
+        max_bytes: int,
+        taken: set[str] | None = None,
     ) -> _Prepared:
         try:
             report = read_report(path, report_id, max_bytes)
@@ -152,6 +162,10 @@ class Indexer:
             return _Prepared(exc.name, failure=exc.reason)
         if old is not None and old.hash == report.hash:
             return _Prepared(report_id, unchanged=True)
+        if old is not None and taken is not None:  # another document under a taken name
+            report = dataclasses.replace(report, id=_free_id(report_id, taken))
+            taken.add(report.id)
+            report_id = report.id
         version = new_version(report.hash)
         passages = split_passages(report, self.settings.chunk_chars, version)
         return _Prepared(report_id, report, version, passages)
@@ -185,6 +199,15 @@ class Indexer:
             self.embedder.embed_passages(texts[i : i + step]) for i in range(0, len(texts), step)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+
+
+def _free_id(report_id: str, taken: set[str]) -> str:
+    """ "a/name.txt" -> "a/name-2.txt" (or -3, ...): the first id no report holds."""
+    path = PurePosixPath(report_id)
+    n = 2
+    while (candidate := str(path.with_name(f"{path.stem}-{n}{path.suffix}"))) in taken:
+        n += 1
+    return candidate
 
 
 def _version(record: ReportRecord | None) -> str | None:

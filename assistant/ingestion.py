@@ -8,9 +8,12 @@ reason so a batch can report them by name and go on.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +35,8 @@ __all__ = [
     "split_sentences",
     "survey",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,8 +104,21 @@ def survey(paths: Sequence[Path], default_root: Path | None) -> Survey:
             inside = root is not None and real.is_relative_to(root)
             rid = real.relative_to(root).as_posix() if root and inside else arg.name
             found.setdefault(real, (arg, rid))
-    result.files = list(found.values())
+    by_id: dict[str, Path] = {}
+    for file, rid in found.values():  # two different files, one id: neither may replace the other
+        if rid in by_id:
+            result.failed.append((str(file), _same_id(rid, by_id[rid])))
+        else:
+            by_id[rid] = file
+            result.files.append((file, rid))
     return result
+
+
+def _same_id(report_id: str, first: Path) -> str:
+    return (
+        f"its report id '{report_id}' is already taken in this run by {first}: ingest the two "
+        "from a common parent folder (report ids are paths below the folder given)"
+    )
 
 
 def discover(paths: Sequence[Path], default_root: Path | None) -> list[tuple[Path, str]]:
@@ -113,14 +131,74 @@ def discover(paths: Sequence[Path], default_root: Path | None) -> list[tuple[Pat
 
 def _walk(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Path]:
     """Supported files under `folder`, sorted, skipping hidden files/folders and Word lock files;
-    a folder that cannot be listed goes to `onerror` (and the walk goes on elsewhere)."""
+    a folder that cannot be listed goes to `onerror` (and the walk goes on elsewhere).
+
+    Links are followed once, after the real tree, so a file reached both ways has the id of its
+    real path. A folder already walked (a link back up, or a second way to one folder) is skipped
+    and a link loop is named in a warning: the walk always ends, and no file is read twice.
+    """
     suffixes = supported_suffixes()
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            skip = name.startswith((".", "~$"))
-            if not skip and Path(name).suffix.lower() in suffixes:
-                yield Path(dirpath) / name
+    walked: set[tuple[int, int]] = set()  # (device, inode) of every folder walked
+    links: list[Path] = []  # links met on the way, grows while they are followed
+    yield from _walk_tree(folder, suffixes, walked, links, onerror)
+    while links:
+        link = links.pop(0)
+        kind = _follow(link, walked)
+        if kind == "folder":
+            yield from _walk_tree(link, suffixes, walked, links, onerror)
+        elif kind == "file" and link.suffix.lower() in suffixes:
+            yield link
+
+
+def _walk_tree(
+    top: Path,
+    suffixes: frozenset[str],
+    walked: set[tuple[int, int]],
+    links: list[Path],
+    onerror: Callable[[OSError], None],
+) -> Iterator[Path]:
+    """The real files under `top`; links found are added to `links`, not entered."""
+    for dirpath, dirnames, filenames in os.walk(top, onerror=onerror):
+        here = Path(dirpath)
+        try:
+            info = os.stat(here)
+        except OSError:
+            pass  # gone since it was listed: nothing below it is walked twice
+        else:
+            if (info.st_dev, info.st_ino) in walked:  # a mount of a folder above it
+                dirnames.clear()
+                continue
+            walked.add((info.st_dev, info.st_ino))
+        dirs = sorted(d for d in dirnames if not d.startswith("."))
+        files = sorted(f for f in filenames if not f.startswith((".", "~$")))
+        linked = {n for n in (*dirs, *files) if os.path.islink(here / n)}
+        links.extend(here / n for n in sorted({*dirs, *files}) if n in linked)
+        dirnames[:] = [d for d in dirs if d not in linked]
+        for name in files:
+            if name not in linked and Path(name).suffix.lower() in suffixes:
+                yield here / name
+
+
+def _follow(link: Path, walked: set[tuple[int, int]]) -> str | None:
+    """What `link` leads to: "folder" (walk it), "file" (read it; a dangling link too, reading
+    names it) or None (skip it: a loop, or a folder walked already)."""
+    try:
+        info = os.stat(link)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            return "file"
+        log.warning("skipped %s: the link loops", link)
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return "file"
+    if (info.st_dev, info.st_ino) not in walked:
+        return "folder"
+    target = Path(os.path.realpath(link))
+    if Path(os.path.realpath(link.parent)).is_relative_to(target):
+        log.warning("skipped %s: a link to %s, which holds it (a loop)", link, target)
+    else:
+        log.info("skipped %s: a link to %s, read already", link, target)
+    return None
 
 
 def _posix(path: Path) -> str:
@@ -169,7 +247,10 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
         raise UnreadableReport(report_id, (exc.strerror or "cannot be read").lower()) from exc
     if not data.strip():
         raise UnreadableReport(report_id, "empty file")
-    found = reader.read(data, report_id)
+    try:
+        found = reader.read(data, report_id)
+    except RecursionError as exc:  # a parser that recurses on nesting: a reason, not a traceback
+        raise UnreadableReport(report_id, "nested too deeply to read") from exc
     text = found.text
     if not text.strip():
         reason = "empty file" if suffix in (".txt", ".md") else "no text after extraction"

@@ -12,7 +12,9 @@ registry and re-reads exactly the reports that differ.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 from collections import Counter
@@ -26,6 +28,8 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from .lexicon_en import EXTRA_STOPWORDS
 from .types import Passage
+
+log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMER = Stemmer.Stemmer("english")
@@ -234,29 +238,50 @@ class LexicalIndex:
             "hashes": self.report_hashes,
             "extra": extra,
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(
-            tmp,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            lengths=np.asarray(self._lengths, dtype=np.int32),
-            offsets=offsets,
-            docs=np.concatenate([d for d, _ in parts]) if parts else np.zeros(0, np.int64),
-            tfs=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.float32),
-        )
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                tmp,
+                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                lengths=np.asarray(self._lengths, dtype=np.int32),
+                offsets=offsets,
+                docs=np.concatenate([d for d, _ in parts]) if parts else np.zeros(0, np.int64),
+                tfs=np.concatenate([t for _, t in parts]) if parts else np.zeros(0, np.float32),
+            )
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk costs the next start a rebuild, never this answer
+            log.warning("could not save the lexical index snapshot %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     @classmethod
     def load(cls, path: Path) -> tuple[LexicalIndex, dict[str, object]] | None:
-        """The saved index and its `extra`, or None when there is none or it is unreadable."""
+        """The saved index and its `extra`, or None when there is none or it is unreadable (a
+        truncated or corrupt file is named in a warning and deleted: the caller rebuilds from
+        the store, which is the truth the snapshot only caches)."""
+        if not path.exists():
+            return None
         try:
             with np.load(path) as data:
                 meta = json.loads(data["meta"].tobytes())
                 lengths, offsets = data["lengths"], data["offsets"]
                 docs, tfs = data["docs"], data["tfs"]
-        except (OSError, ValueError, KeyError):
-            return None
-        if meta.get("version") != SNAPSHOT_VERSION:
+            if meta.get("version") != SNAPSHOT_VERSION:
+                return None
+            if len(offsets) != len(meta["vocab"]) + 1 or len(lengths) != len(meta["ids"]):
+                raise ValueError("its parts do not fit together")
+            if int(offsets[-1]) != len(docs) or len(docs) != len(tfs):
+                raise ValueError("its postings are cut short")
+        # np.load raises whatever its zip, zlib or pickle layers do on a damaged file
+        except Exception as exc:
+            log.warning(
+                "the lexical index snapshot %s is unreadable (%s): rebuilding it from the store",
+                path,
+                str(exc).splitlines()[0][:120] if str(exc) else exc.__class__.__name__,
+            )
+            with contextlib.suppress(OSError):
+                path.unlink()
             return None
         index = cls()
         index.ids, index.reports = meta["ids"], meta["reports"]

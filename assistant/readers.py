@@ -1,9 +1,12 @@
 """Readers: one function per file format, each registered under its name with its suffixes.
 
 A reader turns a file's bytes into the text every citation offset will index: for .txt/.md the
-decoded file with newlines normalised (quotes stay verbatim substrings of the file), for
-.html/.pdf/.docx the extracted text. Adding a format is one function plus one `register_reader`.
-Readers raise `UnreadableReport` with a short reason so a batch can name the file and go on.
+decoded file with newlines normalised and stray control characters removed (quotes stay verbatim
+substrings of the file, but for those), for .html/.pdf/.docx the extracted text. The work is
+bounded by what a file holds, not only by its size: zips are checked before they are unpacked,
+and HTML is walked once, however deep its nesting. Adding a format is one function plus one
+`register_reader`. Readers raise `UnreadableReport` with a short reason so a batch can name the
+file and go on.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import codecs
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, UnreadableReport
 from .headers import parse_date
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from bs4.element import Tag
 
 ENCODING_REASON = "not valid UTF-8 text, and no other encoding fits (tried UTF-16, cp1252, cp1256)"
 BINARY_REASON = "binary file, not text"
@@ -31,6 +39,9 @@ _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
     (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
 )  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_STRAY = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Control characters (C0 but tab and line breaks, DEL, C1) and whole terminal colour codes, removed
+from every report text: no one quotes them, and printed raw they corrupt a terminal or a page."""
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3]")
 _ARABIC_CORE = re.compile(r"[\u0621-\u064a]")
@@ -44,6 +55,13 @@ _HTML_BLOCKS = frozenset((
     "pre", "section", "article", "header", "footer", "main", "figcaption", "caption", "table",
     "tr", "td", "th", "address", "hr",
 ))  # fmt: skip
+# Zip-based formats (.docx) are checked before anything is unpacked: the file size limit bounds the
+# zip, not the work (a 40 KB .docx can unpack to 5 GB). The declared sizes bound what zipfile
+# unpacks, so checking them is enough.
+ZIP_MAX_PARTS = 2000  # a long report with many images has a few hundred parts
+ZIP_MAX_RATIO = 100  # document XML deflates 5-30 times, images not at all; a bomb ~1000 times
+ZIP_FREE_BYTES = 16 * 1024 * 1024  # unpacking less than this is cheap, whatever the ratio
+ZIP_MAX_BYTES = 128 * 1024 * 1024  # python-docx holds every part, and the XML as trees, in memory
 
 
 @dataclass(frozen=True)
@@ -61,15 +79,19 @@ def _normalise_newlines(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """Extracted text: newlines normalised, no trailing spaces, at most one blank line in a row."""
-    text = _normalise_newlines(text).replace("\x00", "").replace("\f", "\n").replace("\v", "\n")
+    """Extracted text: newlines normalised, no control characters, no trailing spaces, at most one
+    blank line in a row."""
+    text = _STRAY.sub("", _normalise_newlines(text)).replace("\f", "\n").replace("\v", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _decode(data: bytes, name: str, declared: str | None = None) -> str:
     """Bytes -> str, never binary junk: a byte-order mark wins, then the `declared` charset, then
-    UTF-8, then what `charset-normalizer` detects (UTF-16 without a mark, `LEGACY_ENCODINGS`)."""
+    UTF-8, then what `charset-normalizer` detects (UTF-16 without a mark, `LEGACY_ENCODINGS`).
+
+    Control characters are counted in the whole text, not only its head: many mean binary; a few
+    stray ones are removed here, before the text is the one citation offsets index."""
     bom = next(((mark, enc) for mark, enc in _BOMS if data.startswith(mark)), None)
     if bom is None and data.startswith(_BINARY_MAGIC):
         raise UnreadableReport(name, BINARY_REASON)
@@ -86,12 +108,21 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> str:
             name, ENCODING_REASON if _looks_textual(data, bom) else BINARY_REASON
         )
     sample = text[:65536]
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+    if len(_CONTROL.findall(sample)) > _few(len(sample)):
         raise UnreadableReport(name, BINARY_REASON)
+    if _STRAY.search(text) is not None:  # rare: most texts cost one scan here, not a copy
+        if len(text) - len(_CONTROL.sub("", text)) > _few(len(text)):
+            raise UnreadableReport(name, BINARY_REASON)
+        text = _STRAY.sub("", text)
     guessed = bom is None and declared is None
     if guessed and not _plausible(sample, encoding or ""):
         raise UnreadableReport(name, ENCODING_REASON)
     return text.lstrip("\ufeff")
+
+
+def _few(length: int) -> int:
+    """Control characters a text of `length` may hold and still be text (0.5%, at least two)."""
+    return max(2, length // 200)
 
 
 def _guess(data: bytes) -> str | None:
@@ -127,7 +158,7 @@ def _looks_textual(data: bytes, bom: tuple[bytes, str] | None) -> bool:
         return True
     sample = data[:65536]
     controls = len(_CONTROL_BYTES.findall(sample))
-    return b"\x00" not in sample and controls <= max(2, len(sample) // 200)
+    return b"\x00" not in sample and controls <= _few(len(sample))
 
 
 def _plausible(sample: str, encoding: str) -> bool:
@@ -166,15 +197,17 @@ def _read_text(data: bytes, name: str) -> Extracted:
 def _read_html(data: bytes, name: str) -> Extracted:
     """Visible text as one block per paragraph/heading/list item, separated by blank lines."""
     from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
+    from bs4.element import Tag
 
     soup = BeautifulSoup(_decode(data, name, declared_charset(data)), "lxml")
+    metas = [t for t in soup.find_all("meta") if isinstance(t, Tag)]  # one pass, not 15
 
     def meta(*keys: str) -> str | None:
         for key in keys:
             for attr in ("property", "name", "itemprop"):
-                tag = soup.find("meta", attrs={attr: re.compile(f"^{re.escape(key)}$", re.I)})
-                if isinstance(tag, Tag) and str(tag.get("content") or "").strip():
+                match = re.compile(f"^{re.escape(key)}$", re.I).search
+                tag = next((t for t in metas if match(str(t.get(attr, "")))), None)
+                if tag is not None and str(tag.get("content") or "").strip():
                     return str(tag.get("content")).strip()
         return None
 
@@ -187,22 +220,38 @@ def _read_html(data: bytes, name: str) -> Extracted:
         stamp = str(time.get("datetime"))
     for tag in soup(_HTML_DROP):
         tag.decompose()
+    published = parse_date(stamp) if stamp else None
+    text = _html_text(soup.body or soup)
+    return Extracted(_tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"))
+
+
+def _html_text(root: Tag) -> str:
+    """The text under `root`, a paragraph per block element (the nearest block around a string).
+
+    One pass in document order, each tag's block found from its parent's: linear however deep
+    the nesting (looking up each string's ancestors took minutes on 100,000 nested <b>).
+    """
+    from bs4.element import NavigableString, Tag
+
+    outer = next((p for p in (root, *root.parents) if p.name in _HTML_BLOCKS), None)
+    owners: dict[int, object] = {id(root): outer}  # id(tag) -> its nearest block, or None
     blocks: list[list[str]] = [[]]
     block_owner: object = None
-    for node in (soup.body or soup).descendants:
-        if isinstance(node, Tag) and node.name == "br":
-            blocks[-1].append("\n")
+    for node in root.descendants:
+        parent_owner = owners[id(node.parent)]
+        if isinstance(node, Tag):
+            owners[id(node)] = node if node.name in _HTML_BLOCKS else parent_owner
+            if node.name == "br":
+                blocks[-1].append("\n")
+            continue
         if type(node) is not NavigableString:  # comments, doctypes, CDATA are not text
             continue
-        owner = next((p for p in node.parents if p.name in _HTML_BLOCKS), None)
-        if owner is not block_owner:
+        if parent_owner is not block_owner:
             blocks.append([])
-            block_owner = owner
+            block_owner = parent_owner
         blocks[-1].append(re.sub(r"\s+", " ", str(node)))
     paragraphs = ("\n".join(s.strip() for s in "".join(b).split("\n")) for b in blocks)
-    text = "\n\n".join(p.strip() for p in paragraphs if p.strip())
-    published = parse_date(stamp) if stamp else None
-    return Extracted(_tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"))
+    return "\n\n".join(p.strip() for p in paragraphs if p.strip())
 
 
 def _read_pdf(data: bytes, name: str) -> Extracted:
@@ -239,6 +288,7 @@ def _read_docx(data: bytes, name: str) -> Extracted:
     import docx
     from docx.table import Table
 
+    _check_zip(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks: list[str] = []
@@ -256,6 +306,32 @@ def _read_docx(data: bytes, name: str) -> Extracted:
     except Exception as exc:  # zip, XML or package errors all mean the file is damaged
         raise UnreadableReport(name, "damaged .docx") from exc
     return Extracted(_tidy("\n\n".join(b for b in blocks if b)), title or None)
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse a zip that would unpack to far more than its size (a zip bomb), before unpacking:
+    too many parts, parts sharing their bytes, or more than `ZIP_FREE_BYTES` at more than
+    `ZIP_MAX_RATIO` times the file's size (never more than `ZIP_MAX_BYTES`). A zip that cannot
+    be opened passes: the format's reader says how it is damaged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return
+    if len(parts) > ZIP_MAX_PARTS:
+        raise UnreadableReport(name, f"zip holds {len(parts):,} parts, more than {ZIP_MAX_PARTS:,}")
+    if sum(p.compress_size for p in parts) > len(data):
+        raise UnreadableReport(name, "zip parts overlap, so it unpacks to far more than its size")
+    unpacked = sum(p.file_size for p in parts)
+    allowed = min(ZIP_MAX_BYTES, max(ZIP_FREE_BYTES, ZIP_MAX_RATIO * len(data)))
+    if unpacked > allowed:
+        raise UnreadableReport(
+            name, f"unpacks to {_mb(unpacked)} from {_mb(len(data))}: more than {_mb(allowed)}"
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1048576:,.1f} MB"
 
 
 ReadFn = Callable[[bytes, str], Extracted]

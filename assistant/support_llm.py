@@ -3,8 +3,9 @@
 A sentence the lexical check (`support.check_support`) found `supported` is shown to the model with
 the spans it cites; a "no" removes it (see `claims.check_claims`). The sources and the sentence are
 put in clear delimiters and declared as data in the prompt (prompts/support_check.txt, a file so
-runs can record its version). Retries are the SDK client's (openai_client.py); errors propagate to
-the answerer, which turns them into its one-line BackendUnavailable.
+runs can record its version). Retries are the SDK client's (openai_client.py); errors, and a reply
+that is not a chat completion (`MalformedReply`), propagate to the answerer, which turns them into
+its one-line BackendUnavailable.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from string import Template
 from typing import Any
 
 from . import prompts
+from .citations import as_data
 from .config import Settings
+from .openai_client import completion_text
 
 PROMPT = "support_check"
 _ANSWER = re.compile(r"\W*(yes|no)\b", re.IGNORECASE)
-_DELIMITER = re.compile(r"</?\s*(?:sources?|statement)\b[^>]*>", re.IGNORECASE)
 
 
 class LLMSupportJudge:
@@ -39,9 +41,9 @@ class LLMSupportJudge:
 
     def prompt(self, sentence: str, spans: Sequence[str]) -> str:
         sources = "\n".join(
-            f'<source n="{n}">\n{_data(span)}\n</source>' for n, span in enumerate(spans, 1)
+            f'<source n="{n}">\n{as_data(span)}\n</source>' for n, span in enumerate(spans, 1)
         )
-        return self.template.safe_substitute(sources=sources, statement=_data(sentence))
+        return self.template.safe_substitute(sources=sources, statement=as_data(sentence))
 
     def __call__(self, sentence: str, spans: Sequence[str]) -> bool | None:
         """True for "yes", False for "no", None for a reply that is neither."""
@@ -50,17 +52,11 @@ class LLMSupportJudge:
             messages=[{"role": "user", "content": self.prompt(sentence, spans)}],
             temperature=0,
         )
-        return parse_reply(reply.choices[0].message.content or "")
+        text, _ = completion_text(reply)  # MalformedReply for a page that is not a completion
+        return parse_reply(text)
 
 
 def parse_reply(text: str) -> bool | None:
     """The judge's yes/no (its first word), or None."""
     m = _ANSWER.match(text)
     return None if m is None else m.group(1).lower() == "yes"
-
-
-def _data(text: str) -> str:
-    """Text put between delimiters: flattened, and unable to close or open one."""
-    return _DELIMITER.sub(
-        lambda m: m.group(0).replace("<", "‹").replace(">", "›"), " ".join(text.split())
-    )

@@ -125,6 +125,7 @@ class Answer:
                 for c in self.citations
             ],
             "unsupported": self.unsupported,
+            "incomplete": self.incomplete,
         }
 
     def to_markdown(self) -> str:

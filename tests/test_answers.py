@@ -175,7 +175,15 @@ def test_stream_yields_text_then_the_verified_answer(sample: Assistant) -> None:
 
 def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
     data = sample.ask("Which road was closed?").to_json()
-    assert list(data) == ["question", "answer", "abstained", "backend", "citations", "unsupported"]
+    assert list(data) == [
+        "question",
+        "answer",
+        "abstained",
+        "backend",
+        "citations",
+        "unsupported",
+        "incomplete",
+    ]
     assert list(data["citations"][0]) == [  # type: ignore[index]
         "marker", "report", "title", "start", "end", "quote", "support",
     ]  # fmt: skip

@@ -9,8 +9,10 @@ serving the app, and a folder the process may not read (without root's rights to
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -61,7 +63,15 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "ingesting" in result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["question", "answer", "abstained", "backend", "citations", "unsupported"]
+    assert list(data) == [
+        "question",
+        "answer",
+        "abstained",
+        "backend",
+        "citations",
+        "unsupported",
+        "incomplete",
+    ]
     assert data["abstained"] is False and data["backend"] == "extractive"
     assert data["unsupported"] == 0
     cite = data["citations"][0]
@@ -337,3 +347,132 @@ def test_chat_on_an_empty_store_ingests_the_corpus_first(cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     assert "ingesting" in result.stderr
     assert "Gaziantep-Aleppo road" in result.stdout
+
+
+# --- hostile report text, pipes --------------------------------------------------------------
+
+TERMINAL_CONTROLS = "\x1b[2J\x1b]0;pwned\x07"  # clear the screen, retitle the window
+MARKUP = "[bold]x[/bold]"
+
+
+def _never_drives_the_terminal(output: str) -> None:
+    """No escape sequence, control character (but tab and newline) or bidi override."""
+    raw = output.encode()
+    for bad in (b"\x1b", b"\x07", b"\x9b", "\u202e".encode(), "\u2066".encode(), b"\r"):
+        assert bad not in raw, (bad, output)
+
+
+def _hostile_corpus(root: Path) -> tuple[Path, str]:
+    """A report whose file name, title and text hold terminal controls and rich markup."""
+    root.mkdir()
+    name = "notice\x1b[31m\u202e.txt"
+    title = f"Harbour notice {TERMINAL_CONTROLS} {MARKUP} \u202eevil\u202c"
+    log = "".join(f"Line {i} of the harbour log lists the boats that came in. " for i in range(40))
+    text = (
+        f"{title}\n\nThe ferry to the island runs \u2066twice a day\u2069 \x1b[5min summer\x1b[0m "
+        f"{MARKUP}. It runs once a day in winter.\n\n{log}\n"
+    )
+    (root / name).write_text(text, encoding="utf-8")
+    return root, name
+
+
+def test_report_text_cannot_drive_the_terminal(tmp_path: Path, cli: Cli) -> None:
+    """Report ids, titles, quotes and errors are printed as text: their escape sequences and
+    control characters are dropped, their rich markup is shown as written, and JSON escapes them."""
+    corpus, name = _hostile_corpus(tmp_path / "reports")
+    ingested = cli("ingest", str(corpus))
+    assert ingested.returncode == 0, ingested.stderr
+    outputs = [ingested]
+    listed = cli("reports")
+    outputs.append(listed)
+    assert MARKUP in listed.stdout and "notice.txt" in listed.stdout
+    as_json = cli("reports", "--json")
+    [record] = json.loads(as_json.stdout)
+    assert record["id"] == name and MARKUP in record["title"], "JSON keeps the text, escaped"
+    assert "\\u202e" in as_json.stdout and "\\u001b" in as_json.stdout
+    outputs.append(as_json)
+    answered = cli("ask", "How often does the ferry to the island run?")
+    assert "runs twice a day" in answered.stdout and MARKUP in answered.stdout
+    outputs.append(answered)
+    as_json = cli("ask", "How often does the ferry to the island run?", "--json")
+    assert "\u2066twice a day\u2069" in json.loads(as_json.stdout)["citations"][0]["quote"]
+    outputs += [as_json, cli("aliases"), cli("aliases", "--json")]
+    outputs.append(cli("ask", "How often does the ferry run?", "--report", name + "\x1b]0;x\x07"))
+    assert "no report with id" in outputs[-1].stderr
+    outputs.append(cli("remove", name))
+    assert outputs[-1].returncode == 0 and "removed notice.txt" in outputs[-1].stdout
+    for result in outputs:
+        _never_drives_the_terminal(result.stdout)
+        _never_drives_the_terminal(result.stderr)
+
+
+def test_a_file_name_in_the_progress_bar_is_text_not_markup() -> None:
+    """On a terminal the ingest shows the file at hand: "[/bold]" in its name is text (read as
+    markup, it would be a closing tag with nothing open: an error in the middle of an ingest)."""
+    from rich.console import Console
+
+    from assistant.cli import ingest_progress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=200)
+    bar = ingest_progress(console)
+    task = bar.add_task("", total=2)
+    bar.update(task, completed=1, description="[/bold]notes [red]x[/red].txt")
+    console.print(bar.get_renderable())
+    assert "[/bold]notes [red]x[/red].txt" in screen.getvalue()
+
+
+@pytest.mark.parametrize("args", [("reports",), ("reports", "--json")], ids=["plain", "json"])
+def test_output_cut_short_by_a_pipe_ends_quietly(
+    tmp_path: Path, cli: Cli, args: tuple[str, ...]
+) -> None:
+    """`assistant reports | head -1`: the reader leaves after one line, and the command ends
+    without a traceback, with the exit code a shell gives a program that SIGPIPE ended."""
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    for i in range(200):  # ~90 KB listed: more than a pipe holds, so writing meets the closed end
+        (corpus / f"{'long-name-' * 22}{i:03}.txt").write_text("The ferry runs twice a day.\n")
+    env = {"ASSISTANT_EMBEDDING": "none"}  # what is tested is the pipe, not the model
+    assert cli("ingest", str(corpus), **env).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", *args],
+        env={**os.environ, **env, "ASSISTANT_DATA_DIR": str(tmp_path / "data")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # `head -1` exits
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert first.strip(), err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert err == "" and proc.returncode == 141
+
+
+def test_a_marker_written_in_a_report_is_text_not_a_citation(tmp_path: Path, cli: Cli) -> None:
+    """A report's own "[7]" is not one of the answer's markers: the answer's markers are exactly
+    its citations (in JSON a quoted one is escaped `\\[7]`), and the terminal shows "[7]"."""
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(
+        "Ferry rules\n\nThe ferry leaves the harbour at noon, as stated in clause [7] of the "
+        "agreement. Tickets are sold on board.\n"
+    )
+    question = "When does the ferry leave the harbour?"
+    assert cli("ingest", str(corpus)).returncode == 0
+    data = json.loads(cli("ask", question, "--json").stdout)
+    assert not data["abstained"]
+    markers = {int(n) for n in re.findall(r"(?<!\\)\[(\d+)\]", data["answer"])}
+    assert markers == {c["marker"] for c in data["citations"]} == {1}
+    assert "as stated in clause \\[7] of the agreement" in data["answer"]
+    shown = cli("ask", question).stdout
+    assert "as stated in clause [7] of the agreement. [1]" in shown and "\\[" not in shown
+
+
+def test_top_k_out_of_range_is_a_usage_error(cli: Cli) -> None:
+    for value in ("0", "-1", "2.5", "many", "51"):
+        result = cli("ask", "Who?", "--top-k", value)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "--top-k: expected a whole number from 1 to 50" in result.stderr

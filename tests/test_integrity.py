@@ -109,3 +109,76 @@ def test_the_stores_generation_record_is_not_a_report(store_copy: Assistant) -> 
     with pytest.raises(UnknownReport):
         a.remove(STATE_ID)
     assert a.store.generation(), "the generation record survived"
+
+
+def _cape(i: int) -> str:
+    return "".join(chr(97 + (i * 7 + k * 3) % 26) for k in range(6)).capitalize()
+
+
+def _many_reports(folder: Path, n: int) -> Path:
+    """Logs that differ by an invented cape name (a word only one log has)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"log-{i:02d}.txt").write_text(
+            f"Log {i}. The lighthouse keeper recorded {i + 3} ships passing Cape {_cape(i)}.\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def test_a_truncated_lexical_snapshot_is_rebuilt_from_the_store_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    first = Assistant(settings, embedder=None)
+    first.ingest([_many_reports(tmp_path / "logs", 30)])
+    assert first.ask(
+        f"How many ships passed Cape {_cape(7)}?"
+    ).citations  # 30 reports: snapshot saved
+    snapshot = next((tmp_path / "data" / "chroma").glob("lexical-*.npz"))
+    data = snapshot.read_bytes()
+    snapshot.write_bytes(data[: len(data) // 2])
+    later = Assistant(settings, embedder=None)
+    answer = later.ask(f"How many ships passed Cape {_cape(7)}?")
+    assert "10 ships" in answer.text and answer.citations
+    assert "snapshot" in caplog.text and "rebuilding it from the store" in caplog.text
+    snapshot.write_bytes(b"PK\x03\x04 not a zip at all")
+    assert (
+        "10 ships"
+        in Assistant(settings, embedder=None).ask(f"How many ships passed Cape {_cape(7)}?").text
+    )
+
+
+def test_a_full_disk_while_saving_the_lexical_snapshot_costs_a_warning_not_the_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import numpy as np
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", no_space)
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    a.ingest([_many_reports(tmp_path / "logs", 30)])
+    answer = a.ask(f"How many ships passed Cape {_cape(7)}?")
+    assert "10 ships" in answer.text
+    assert "No space left on device" in caplog.text
+    assert not list((tmp_path / "data" / "chroma").glob("lexical-*"))
+
+
+def test_the_same_file_name_in_two_folders_of_one_run_is_named_not_silently_dropped(
+    tmp_path: Path,
+) -> None:
+    for desk, text in (("north", "The north desk filed at noon."), ("south", "South filed late.")):
+        (tmp_path / desk).mkdir()
+        (tmp_path / desk / "daily.txt").write_text(text + "\n", encoding="utf-8")
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    summary = a.ingest([tmp_path / "north", tmp_path / "south"])
+    assert summary.added == ["daily.txt"]
+    assert [name for name, _ in summary.failed] == [str(tmp_path / "south" / "daily.txt")]
+    assert "already taken in this run" in summary.failed[0][1]
+    assert "north desk" in a.report("daily.txt").text
+    both = Assistant(Settings(data_dir=tmp_path / "data2"), embedder=None)
+    assert both.ingest([tmp_path]).added == ["north/daily.txt", "south/daily.txt"]

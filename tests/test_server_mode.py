@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -85,6 +86,29 @@ def test_server_going_away_is_a_clear_error_and_the_assistant_recovers(
     procs.append(_start(path, port))
     answer = a.ask("Which road was closed?")
     assert "Gaziantep-Aleppo road" in answer.text
+
+
+def test_a_server_that_accepts_but_never_answers_is_a_one_line_error_within_the_timeout(
+    own_server, make_assistant, tmp_path: Path
+) -> None:
+    """A hung server (paused: the kernel still accepts connections) must not hang the user."""
+    path, port, procs = own_server
+    procs.append(_start(path, port))
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(data_dir=tmp_path / "x", chroma_url=url, chroma_timeout=2)
+    a = make_assistant(settings)
+    a.ingest([CORPUS])
+    procs[0].send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(StoreUnavailable) as err:
+            a.ask("Which road was closed?")  # connected: its reads time out
+        assert url in str(err.value) and "\n" not in str(err.value)
+        with pytest.raises(StoreUnavailable) as err:
+            make_assistant(settings).reports()  # connecting: the client's own handshake hangs
+        assert "did not answer within 2 s" in str(err.value)
+    finally:
+        procs[0].send_signal(signal.SIGCONT)
+    assert "Gaziantep-Aleppo road" in a.ask("Which road was closed?").text
 
 
 def test_chat_and_the_eval_harness_run_unchanged_against_the_server(

@@ -106,7 +106,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[
     """The app as `assistant ui` starts it (empty store -> sample corpus ingested on start)."""
     from assistant.ui import launch
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("ui") / "d", corpus_dir=CORPUS)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("ui") / "d", corpus_dir=CORPUS, ui_editors="*"
+    )
     gate = threading.Event()
     answerer = GatedAnswerer(make_answerer("extractive", settings), gate)
     assistant = Assistant(settings, embedder=embedder, answerers={"extractive": answerer})
@@ -409,3 +411,46 @@ def test_reports_changed_in_a_terminal_while_the_ui_runs_are_seen_and_no_request
     expect(bots(page).last).not_to_contain_text("14 aid trucks")
     ask(page, KILLED, 4, "two people were killed")
     expect(page.locator("#status")).to_have_text("")
+
+
+def test_login_and_editor_rights_are_enforced(browser: Any, tmp_path: Path, embedder: Any) -> None:
+    """With ASSISTANT_UI_AUTH only people with a password get in; only editors may change the
+    library, and a reader who calls the upload endpoint anyway is refused by the server."""
+    from assistant.ui import launch
+
+    settings = Settings(
+        data_dir=tmp_path / "d", corpus_dir=CORPUS, ui_auth="ed:pw-ed,reader:pw-r", ui_editors="ed"
+    )
+    port = free_port()
+    app = launch(Assistant(settings, embedder=embedder), "127.0.0.1", port, block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_label("username").fill("reader")
+        page.get_by_label("password").fill("wrong")
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
+        page.get_by_label("username").fill("reader")
+        page.get_by_label("password").fill("pw-r")
+        page.get_by_role("button", name="Login").click()
+        expect(page.locator("#report-list")).to_contain_text("Clashes Erupt in Aleppo")
+        ask(page, KILLED, 1, "two people were killed")
+        expect(page.locator("#upload")).to_be_hidden()
+        expect(page.locator("#remove")).to_be_hidden()
+        expect(page.locator("#upload-status")).to_contain_text("not enabled for you")
+        shoot(page, "reader-view")
+        context.close()
+
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_label("username").fill("ed")
+        page.get_by_label("password").fill("pw-ed")
+        page.get_by_role("button", name="Login").click()
+        expect(page.locator("#upload")).to_be_visible()
+        expect(page.locator("#remove")).to_be_visible()
+        context.close()
+    finally:
+        app.close()

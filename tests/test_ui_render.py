@@ -12,6 +12,7 @@ from assistant.ui.render import (
     answer_message,
     inert,
     ingest_html,
+    markdown_copy,
     messages,
     pending,
     report_html,
@@ -201,3 +202,45 @@ def test_each_source_card_shows_its_support_verdict() -> None:
     assert "unsupported" in (labels["unsupported"]["class"] or "")
     unchecked = sources_html(Answer("q", "x [1]", (c,), False, "openai"), lambda rid: text)
     assert "not supported" in unchecked and ">quoted<" not in unchecked
+
+
+def test_a_marker_quoted_from_a_report_is_text_not_a_citation() -> None:
+    """Answer text escapes a "[1]" that a report itself writes (`\\[1]`); only the answerer's own
+    markers become citation spans, and the quoted one reads "[1]" (no backslash)."""
+    text = report_text()
+    c = citation(text)
+    said = "The deal holds, as stated in clause \\[1] of the agreement"
+    answer = Answer("q", f"{said} [1].", (c,), False, "extractive")
+    out = answer_message(answer)
+    assert out.count('<span class="cite"') == 1
+    visible = html.unescape(assert_only_our_markup(out))
+    assert "as stated in clause [1] of the agreement [1]." in visible
+    streamed = html.unescape(pending("q?", f"{said} [1]")[1]["content"])
+    assert "clause [1] of the agreement" in streamed
+
+
+def _rendered_markdown(markdown: str) -> str:
+    """What a Markdown renderer (CommonMark, raw HTML allowed) makes of the copied text."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(markdown)
+
+
+def test_copy_as_markdown_shows_report_markup_as_text() -> None:
+    """Pasted anywhere that renders Markdown, the copied answer shows a report's tags, links and
+    images as the characters they are: no tag, link or remote image comes from a report."""
+    text = report_text()
+    c = citation(text)
+    said = "# Heading\n- <b>bold</b> ![t](http://evil.example/a.png) [x](javascript:alert(1))"
+    answer = Answer("q", f"{said} [1]", (c,), False, "extractive")
+    copied = markdown_copy(answer)
+    rendered = _rendered_markdown(copied)
+    p = parse(rendered)
+    assert {tag for tag, _ in p.tags} <= {"p", "ul", "li"}, rendered
+    assert not any(name in ("src", "href") for _, attrs in p.tags for name, _ in attrs)
+    shown = "".join(p.text)
+    for piece in ("# Heading", "<b>bold</b>", "![t](http://evil.example/a.png)", "<script>"):
+        assert piece in shown, piece
+    assert f"[1] Title {HOSTILE}" in " ".join(shown.split())
+    assert '(r<"1">.md, chars' in shown and f'"{c.quote}"' in " ".join(shown.split())
+    assert markdown_copy(None) == ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import lexicon_en as en
 from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
-from ..citations import cite
+from ..citations import cite, escape_markers
 from ..config import Settings
 from ..lexical import terms
 from ..memory import condense_offline
@@ -263,10 +263,9 @@ class ExtractiveAnswerer:
             if citation is None:
                 continue
             citations.append(citation)
+            said = escape_markers(c.flat)  # a "[7]" in the report is its text, not a marker
             piece = (
-                f"- {c.flat} [{citation.marker}]\n"
-                if conflict
-                else f"{c.flat} [{citation.marker}] "
+                f"- {said} [{citation.marker}]\n" if conflict else f"{said} [{citation.marker}] "
             )
             parts.append(piece)
             yield piece

@@ -24,6 +24,12 @@ from .styles import COPY_JS, CSS, FOCUS_SOURCE_JS, PANEL_JS, SCROLL_QUOTE_JS
 
 ASK_CONCURRENCY = 8  # questions answered at once (streaming from a server is mostly waiting)
 STORE_WRITES = "store-writes"  # the queue slot uploads and removals share
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+OPEN_WARNING = (
+    "\n*** WARNING: the UI is served on {host} without a login: anyone who can reach this "
+    "address can read every report. Set ASSISTANT_UI_AUTH=user:password (and list editors in "
+    "ASSISTANT_UI_EDITORS), or serve on 127.0.0.1. ***\n"
+)
 LIBRARY_REFRESH_SECONDS = 3.0  # how often a page checks whether the store changed elsewhere
 INTRO = (
     "## Report assistant\nAsk about the reports: every answer cites the report sentences "
@@ -37,6 +43,7 @@ class Library:
     """The Reports accordion: upload, what an upload or removal did, the list, removal."""
 
     uploader: gr.File
+    replace: gr.Checkbox
     status: gr.HTML
     reports: gr.HTML
     remove_pick: gr.Dropdown
@@ -117,6 +124,12 @@ def _library_panel() -> Library:
             file_count="multiple",
             elem_id="upload",
         )
+        replace = gr.Checkbox(
+            False,
+            label="Replace stored reports that have the same file name",
+            info="Off: a different document with a taken name is added as name-2.txt",
+            elem_id="upload-replace",
+        )
         status = gr.HTML("", elem_id="upload-status", js_on_load=None)
         reports = gr.HTML(render.reports_html([]), elem_id="report-list", js_on_load=PANEL_JS)
         with gr.Row():
@@ -124,7 +137,7 @@ def _library_panel() -> Library:
             remove_btn = gr.Button(
                 "Remove", variant="stop", elem_id="remove", scale=1, min_width=80
             )
-    return Library(uploader, status, reports, remove_pick, remove_btn)
+    return Library(uploader, replace, status, reports, remove_pick, remove_btn)
 
 
 def _options_panel(settings: Settings) -> Options:
@@ -220,7 +233,7 @@ def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
     lists = [lib.reports, lib.remove_pick, only]
     lib.uploader.upload(
         handlers.upload,
-        [lib.uploader, only],
+        [lib.uploader, lib.replace, only],
         [lib.uploader, lib.status, *lists],
         concurrency_limit=1,
         concurrency_id=STORE_WRITES,
@@ -238,6 +251,8 @@ def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
     refresh = gr.Timer(LIBRARY_REFRESH_SECONDS)
     refresh.tick(handlers.refresh, [seen, only], [*lists, seen], show_progress="hidden")
     app.load(handlers.refresh, [seen, only], [*lists, seen])
+    editing = [lib.uploader, lib.replace, lib.remove_pick, lib.remove_btn, lib.status]
+    app.load(handlers.editing_controls, None, editing)
 
 
 def launch(
@@ -249,11 +264,15 @@ def launch(
     if not assistant.reports() and corpus is not None and corpus.is_dir():
         print(f"the store is empty: ingesting {corpus}", file=sys.stderr)
         print(assistant.ingest([corpus]).line(), file=sys.stderr)
+    logins = assistant.settings.ui_logins
+    if not logins and host not in LOOPBACK:
+        print(OPEN_WARNING.format(host=host), file=sys.stderr)
     app = build_app(assistant)
     app.queue(default_concurrency_limit=ASK_CONCURRENCY)
     app.launch(
         server_name=host,
         server_port=port,
+        auth=logins or None,
         share=False,
         prevent_thread_lock=not block,
         quiet=not block,

@@ -8,6 +8,7 @@ Failures the core reports (`AssistantError`) become a one-line notice, never a t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from ..errors import AssistantError
 from ..types import IngestSummary, Turn
 from . import render
 
+NOT_EDITOR = (
+    "Uploading and removing reports is not enabled for you (an administrator lists editors in "
+    "ASSISTANT_UI_EDITORS)."
+)
 HISTORY_WINDOW = 6  # turns a follow-up question is condensed with
 
 # What an `ask` step yields: the message box, the chat, the turns state, the sources panel,
@@ -45,6 +50,17 @@ class Handlers:
             gr.update(choices=choices, value=None),
             gr.update(choices=choices, value=kept),
         )
+
+    def may_edit(self, request: gr.Request | None) -> bool:
+        """Uploading and removing are an editor's right (`ASSISTANT_UI_EDITORS`), off by default."""
+        user = getattr(request, "username", None) if request is not None else None
+        return self.assistant.settings.may_edit(user)
+
+    def editing_controls(self, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """Upload, replace and remove controls are shown only to editors."""
+        shown = self.may_edit(request)
+        note = "" if shown else render.notice_html(NOT_EDITOR)
+        return (*(gr.update(visible=shown) for _ in range(4)), note)
 
     def refresh(self, seen: str, selected: Sequence[str] | None) -> tuple[Any, ...]:
         """The report lists and the store generation they show, sent only when the store changed
@@ -87,13 +103,14 @@ class Handlers:
             yield message, shown, turns, gr.skip(), gr.skip(), render.notice_html(f"⚠ {exc}")
             return
         turns = [*turns, Turn(question, answer)]
+        cut = answer.incomplete
         yield (
             "",
             render.messages(turns),
             turns,
             render.sources_html(answer, self.assistant.report_text),
             render.markdown_copy(answer),
-            "",
+            render.notice_html(f"⚠ incomplete answer: {cut}") if cut else "",
         )
 
     def pick_turn(self, turns: list[Turn], evt: gr.SelectData) -> tuple[Any, Any]:
@@ -118,21 +135,35 @@ class Handlers:
     def upload(
         self,
         files: Sequence[str] | None,
+        replace: bool,
         selected: list[str] | None,
+        request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects progress this way)
     ) -> tuple[Any, ...]:
-        """Ingest uploaded files with a progress bar; files that fail are listed with reasons.
+        """Ingest uploaded files with a progress bar; files that fail are listed with reasons. A
+        different document under a stored report's name is added beside it unless `replace`.
 
         Only files Gradio received as uploads are read: a client can name any server path in
-        the request, and reading it would hand local files (configuration, keys) to any user."""
+        the request, and reading it would hand local files (configuration, keys) to any user.
+        Once ingested (or refused) the uploaded copies are deleted: the store holds the text."""
         paths, refused = uploaded_only([Path(f) for f in files or []])
+        if not self.may_edit(request):  # checked here, not only hidden: a client can still call
+            discard_uploads(paths)
+            return None, render.notice_html(f"⚠ {NOT_EDITOR}"), *self.library(selected)
         if not paths and not refused:
             return None, gr.skip(), *self.library(selected)
 
         def step(done: int, total: int, name: str) -> None:
             progress(done / total if total else 1.0, desc=f"ingesting {name}" if name else "done")
 
-        summary = self.assistant.ingest(paths, progress=step) if paths else IngestSummary()
+        try:
+            summary = (
+                self.assistant.ingest(paths, keep_existing=not replace, progress=step)
+                if paths
+                else IngestSummary()
+            )
+        finally:
+            discard_uploads(paths)
         summary.failed += [
             (name, "not a file uploaded through this page: refused") for name in refused
         ]
@@ -142,8 +173,12 @@ class Handlers:
             )
         return None, render.ingest_html(summary), *self.library(selected)
 
-    def remove(self, report_id: str | None, selected: list[str] | None) -> tuple[Any, ...]:
+    def remove(
+        self, report_id: str | None, selected: list[str] | None, request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
         """Delete a report and its passages, then refresh every list that names reports."""
+        if not self.may_edit(request):
+            return render.notice_html(f"⚠ {NOT_EDITOR}"), *self.library(selected)
         if not report_id:
             return render.notice_html("Choose a report to remove."), *self.library(selected)
         try:
@@ -171,6 +206,18 @@ def uploaded_only(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
         else:
             refused.append(path.name or str(path))
     return kept, refused
+
+
+def discard_uploads(paths: Sequence[Path]) -> None:
+    """Delete uploaded copies and the per-upload folders Gradio made for them (only inside its
+    upload folder: `uploaded_only` has vetted every path)."""
+    root = Path(get_upload_folder()).resolve()
+    for path in paths:
+        path.unlink(missing_ok=True)
+        folder = path.resolve().parent
+        if folder != root and folder.is_relative_to(root):
+            with contextlib.suppress(OSError):  # not empty: another upload shares it
+                folder.rmdir()
 
 
 def _int(value: Any) -> int | None:

@@ -6,7 +6,9 @@ Reports are untrusted text. Two rules keep them inert:
 - text shown in the `gr.Chatbot` (which renders Markdown and would load remote Markdown images)
   has every ASCII punctuation character turned into a numeric character reference, so neither
   Markdown nor HTML syntax survives: the browser shows the characters, nothing is parsed or loaded.
-Only the markup written in this module (marker spans, emphasis) is interpreted.
+Only the markup written in this module (marker spans, emphasis) is interpreted. A `[7]` quoted
+from a report is escaped in answer text (`\\[7]`, see `citations.escape_markers`): it is shown as
+text, never as a marker.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
+from ..citations import unescape_markers
+from ..safe_text import markdown_literal
 from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
 
-MARKER = re.compile(r"\[(\d+)\]")
+MARKER = re.compile(r"(?<!\\)\[(\d+)\]")  # the answerer's own: escaped ones are report text
 _HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"  # private-use characters: never markup
 _HELD = re.compile(f"{_HOLD_OPEN}(\\d+){_HOLD_CLOSE}")
 CONTEXT_CHARS = 280  # shown either side of a quote when no retrieved passage holds it
@@ -69,9 +73,8 @@ def answer_message(answer: Answer) -> str:
         return f"{_HOLD_OPEN}{n}{_HOLD_CLOSE}" if n in by_marker else m.group(0)
 
     text = answer.text.replace(_HOLD_OPEN, "").replace(_HOLD_CLOSE, "")
-    body = _HELD.sub(
-        lambda m: _marker_span(by_marker[int(m.group(1))]), inert(MARKER.sub(hold, text))
-    )
+    shown = unescape_markers(MARKER.sub(hold, text))
+    body = _HELD.sub(lambda m: _marker_span(by_marker[int(m.group(1))]), inert(shown))
     if answer.abstained:
         body += (
             "\n\n*No answer found in the reports. "
@@ -99,7 +102,10 @@ def pending(question: str, partial: str) -> list[Message]:
     """The exchange being streamed: the question and the answer text so far (markers plain)."""
     return [
         {"role": "user", "content": inert(question)},
-        {"role": "assistant", "content": inert(partial) or "*Searching the reports…*"},
+        {
+            "role": "assistant",
+            "content": inert(unescape_markers(partial)) or "*Searching the reports…*",
+        },
     ]
 
 
@@ -293,5 +299,30 @@ def _ingest_line(s: IngestSummary) -> str:
 
 
 def markdown_copy(answer: Answer | None) -> str:
-    """The answer with its citations as Markdown (what the copy button puts on the clipboard)."""
-    return answer.to_markdown() if answer is not None else ""
+    """The answer with its citations as Markdown (what the copy button puts on the clipboard).
+
+    Whatever came from a report (quotes, titles, ids, answer sentences) is escaped: pasted into
+    a Markdown renderer it shows its tags, links and images as text, and loads nothing."""
+    if answer is None:
+        return ""
+    lines = [_markdown_answer(answer.text), ""]
+    for c in answer.citations:
+        quote = markdown_literal(" ".join(c.quote.split()))
+        title = markdown_literal(" ".join(c.title.split()))
+        where = markdown_literal(f"{c.report_id}, chars {c.start}-{c.end}")
+        lines.append(f'[{c.marker}] {title} ({where}): "{quote}"')
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_answer(text: str) -> str:
+    """Answer text as Markdown: its own markers and list bullets kept, everything else literal."""
+    out = []
+    for line in text.split("\n"):
+        bullet = "- " if line.startswith("- ") else ""
+        pieces = MARKER.split(line[len(bullet) :])  # text, marker number, text, ...
+        said = "".join(
+            f"[{piece}]" if i % 2 else markdown_literal(unescape_markers(piece))
+            for i, piece in enumerate(pieces)
+        )
+        out.append(bullet + said)
+    return "\n".join(out)

@@ -117,7 +117,7 @@ def grounding_claims(text: str, quotes_by_marker: Mapping[int, str]) -> list[tup
     for sentence in split_sentences(text):
         if len(content_words(sentence)) < 2 or sentence.endswith(":"):
             continue
-        markers = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
+        markers = [int(m) for m in re.findall(r"(?<!\\)\[(\d+)\]", sentence)]  # not quoted "\[7]"
         quotes = [quotes_by_marker[m] for m in markers if m in quotes_by_marker]
         claims.append((sentence, quotes if markers else list(quotes_by_marker.values())))
     return claims

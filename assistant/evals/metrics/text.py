@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-MARKER = re.compile(r"\s*\[\d+\]")
+# An answer's own `[n]` marker; `\[7]` is a "[7]" quoted from a report (citations.escape_markers).
+MARKER = re.compile(r"\s*(?<!\\)\[\d+\]")
+_ESCAPED = re.compile(r"\\(\[\d+(?:\s*,\s*\d+)*\])")
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 _WORD = re.compile(r"[^\W_]+(?:['.,][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?:\s*\[\d+\])*(?=\s|$)|\n")
@@ -25,8 +27,8 @@ STOPWORDS = frozenset(
 
 
 def strip_markers(text: str) -> str:
-    """Answer text without its `[n]` citation markers."""
-    return MARKER.sub("", text)
+    """Answer text without its `[n]` citation markers (a quoted "[7]" is kept, unescaped)."""
+    return _ESCAPED.sub(r"\1", MARKER.sub("", text))
 
 
 def _fold_char(c: str) -> str:
