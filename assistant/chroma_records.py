@@ -15,11 +15,12 @@ from .store import Filters, ReportRecord, date_ord, version_of_id
 from .types import Passage, Report
 
 
-def report_meta(report: Report, passages: int, version: str) -> dict[str, Any]:
+def report_meta(report: Report, passages: int, version: str, origin: str = "") -> dict[str, Any]:
     return {
         "title": report.title,
         "hash": report.hash,
         "version": version,
+        "origin": origin,
         "passages": passages,
         "published": report.published.isoformat() if report.published else "",
         "source": report.source or "",
@@ -72,6 +73,7 @@ def record(rid: str, meta: Any) -> ReportRecord:
         aliases=tuple((str(a), str(b)) for a, b in json.loads(str(meta.get("aliases") or "[]"))),
         names=tuple(str(n) for n in json.loads(str(meta.get("names") or "[]"))),
         version=str(meta.get("version") or ""),
+        origin=str(meta.get("origin") or ""),
     )
 
 

@@ -359,7 +359,9 @@ class ChromaStore:
                 registry.upsert(
                     ids=[s.report.id for s in chunk],
                     documents=[s.report.text for s in chunk],
-                    metadatas=[report_meta(s.report, s.passages, s.version) for s in chunk],
+                    metadatas=[
+                        report_meta(s.report, s.passages, s.version, s.origin) for s in chunk
+                    ],
                     embeddings=[[0.0]] * len(chunk),
                 )
         if eligible:

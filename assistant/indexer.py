@@ -36,6 +36,7 @@ class _Prepared:
     report: Report | None = None
     version: str = ""
     passages: Sequence[Passage] = ()
+    origin: str = ""
     failure: str | None = None
     unchanged: bool = False
 
@@ -116,7 +117,9 @@ class Indexer:
         for report in reports:
             version = new_version(report.hash)
             passages = split_passages(report, self.settings.chunk_chars, version)
-            batch.append(_Prepared(report.id, report, version, passages))
+            rec = records.get(report.id)
+            origin = rec.origin if rec is not None else ""
+            batch.append(_Prepared(report.id, report, version, passages, origin))
             if sum(len(b.passages) for b in batch) >= self.batch_passages:
                 self._flush(batch, records, summary)
                 batch = []
@@ -162,13 +165,16 @@ class Indexer:
             return _Prepared(exc.name, failure=exc.reason)
         if old is not None and old.hash == report.hash:
             return _Prepared(report_id, unchanged=True)
+        origin = str(path.resolve())
         if old is not None and taken is not None:  # another document under a taken name
             report = dataclasses.replace(report, id=_free_id(report_id, taken))
             taken.add(report.id)
             report_id = report.id
+        elif old is not None and old.origin not in ("", origin) and _exists(old.origin):
+            return _Prepared(str(path), failure=_taken(report_id, old.origin))
         version = new_version(report.hash)
         passages = split_passages(report, self.settings.chunk_chars, version)
-        return _Prepared(report_id, report, version, passages)
+        return _Prepared(report_id, report, version, passages, origin)
 
     def _flush(
         self, batch: list[_Prepared], records: dict[str, ReportRecord], summary: IngestSummary
@@ -181,7 +187,9 @@ class Indexer:
         vectors = self._embed([embed_text(r, p) for r, p in items])
         self.store.upsert_passages(items, vectors)
         staged = [
-            Staged(b.report, len(b.passages), b.version, _version(records.get(b.report_id)))
+            Staged(
+                b.report, len(b.passages), b.version, _version(records.get(b.report_id)), b.origin
+            )
             for b in batch
             if b.report
         ]
@@ -199,6 +207,21 @@ class Indexer:
             self.embedder.embed_passages(texts[i : i + step]) for i in range(0, len(texts), step)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
+def _taken(report_id: str, origin: str) -> str:
+    return (
+        f"its report id '{report_id}' belongs to {origin}, a different file that still exists: "
+        "ingest both from a common parent folder (ids are paths below the folder given), or "
+        f"remove '{report_id}' first"
+    )
 
 
 def _free_id(report_id: str, taken: set[str]) -> str:

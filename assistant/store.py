@@ -41,6 +41,9 @@ class ReportRecord:
     version: str = ""
     """Which write of the report is current: its passages carry the same token. Stores written
     before versions existed use the content hash, which every check below treats alike."""
+    origin: str = ""
+    """The file it was read from (absolute path on the machine that ingested it; "" if unknown):
+    a different file that still exists may not silently take over its id."""
 
     def __post_init__(self) -> None:
         if not self.version:
@@ -57,6 +60,7 @@ class Staged:
     replaces: str | None
     """The version this writer saw current when it read the registry (None: a new report). The
     commit happens only if that is still the current one."""
+    origin: str = ""
 
 
 @dataclass

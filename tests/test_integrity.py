@@ -182,3 +182,23 @@ def test_the_same_file_name_in_two_folders_of_one_run_is_named_not_silently_drop
     assert "north desk" in a.report("daily.txt").text
     both = Assistant(Settings(data_dir=tmp_path / "data2"), embedder=None)
     assert both.ingest([tmp_path]).added == ["north/daily.txt", "south/daily.txt"]
+
+
+def test_a_different_file_with_a_stored_reports_id_does_not_replace_it_while_that_file_exists(
+    tmp_path: Path,
+) -> None:
+    for desk, text in (("north", "The north desk filed at noon."), ("south", "South filed late.")):
+        (tmp_path / desk).mkdir()
+        (tmp_path / desk / "daily.txt").write_text(text + "\n", encoding="utf-8")
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    assert a.ingest([tmp_path / "north"]).added == ["daily.txt"]
+    later = a.ingest([tmp_path / "south"])
+    assert later.updated == [] and not later.ok
+    assert "belongs to" in later.failed[0][1] and str(tmp_path / "north") in later.failed[0][1]
+    assert "north desk" in a.report("daily.txt").text
+    # the same file edited is an update; a folder that moved (old path gone) updates too
+    (tmp_path / "north" / "daily.txt").write_text("The north desk filed twice.\n", "utf-8")
+    assert a.ingest([tmp_path / "north"]).updated == ["daily.txt"]
+    (tmp_path / "north").rename(tmp_path / "north-2024")
+    (tmp_path / "north-2024" / "daily.txt").write_text("Filed three times.\n", "utf-8")
+    assert a.ingest([tmp_path / "north-2024"]).updated == ["daily.txt"]
