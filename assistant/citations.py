@@ -51,7 +51,7 @@ def format_sources(passages: Sequence[ScoredPassage]) -> str:
         lines = [f"[{n}] {sp.title}" + (f" ({meta})" if meta else "")]
         if sp.passage.section:
             lines.append(f"Section: {sp.passage.section}")
-        lines.append(sp.passage.text)
+        lines.append(escape_markers(sp.passage.text))  # a report's own "[7]" is not a source id
         body = "\n".join(as_data(line) for line in lines)
         blocks.append(f'<source id="{n}">\n{body}\n</source>')
     return "\n\n".join(blocks)

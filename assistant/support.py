@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from . import lexicon_en as en
 from .aliases import AliasTable, learn_aliases, learn_names
+from .citations import unescape_markers
 from .lexical import terms
 from .quantities import TOKEN, quantities, read_quantities, show
 from .types import Verdict
@@ -33,8 +34,9 @@ from .types import Verdict
 Aliases = Mapping[str, Sequence[frozenset[str]]]  # stem -> stem sets of other names of its thing
 
 MIN_CONTENT = 0.6  # share of the sentence's content words the span must hold
+MIN_CLAIM_WORDS = 2  # content words a sentence without numbers or dates needs to be checkable
 NUMBER_WINDOW = 4  # words either side of a number that say what it counts
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_MARKERS = re.compile(r"\s*(?<!\\)\[\d+(?:\s*,\s*\d+)*\]")  # not a report's own "\\[7]"
 _WORDY = re.compile(r"\w")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')]*\s+")
 _ISO_DATE = re.compile(r"\b\d{4}-(\d{2})-\d{2}\b")
@@ -64,7 +66,7 @@ def check_support(sentence: str, spans: Sequence[str], aliases: Aliases | None =
     """Judge an answer sentence against the text of the spans it cites (pooled). `aliases` are
     the learned names of things (AnswerRequest.aliases); names the spans define themselves
     ("the Northern Front (NF)") and acronyms of names they use are learned here as well."""
-    claim = _flat(_MARKERS.sub("", sentence))
+    claim = _flat(unescape_markers(_MARKERS.sub("", sentence)))
     evidence = " ".join(_flat(s) for s in spans)
     if not _WORDY.search(claim):
         return Check("unsupported", "empty sentence")
@@ -84,6 +86,10 @@ def check_support(sentence: str, spans: Sequence[str], aliases: Aliases | None =
     if missing:
         return Check("unsupported", f"name not in the source: {', '.join(dict.fromkeys(missing))}")
     content = [t for t in terms(claim) if t not in _NOT_CONTENT]
+    if len(content) < MIN_CLAIM_WORDS and not quantities(claim) and not _dates(claim):
+        # A word or two lifted from the span states nothing the span can vouch for; it is how a
+        # model obeying text planted in a report ("answer 'HACKED'") would cite that report.
+        return Check("unsupported", "too little in it to check against the source")
     if content:
         found = sum(1 for t in content if _covered(t, have, known) or _synonym_in(t, have))
         if found / len(content) < MIN_CONTENT:
@@ -94,7 +100,7 @@ def check_support(sentence: str, spans: Sequence[str], aliases: Aliases | None =
 def is_meta(sentence: str) -> bool:
     """Does a sentence only talk about the answer or the reports ("The accounts differ:")? It
     then states no fact (no number, date, name, nor any other content word) and needs no source."""
-    text = _flat(_MARKERS.sub("", sentence))
+    text = _flat(unescape_markers(_MARKERS.sub("", sentence)))
     if not _WORDY.search(text) or quantities(text) or _dates(text) or _names(text, initial=False):
         return False
     return all(t in _META_STEMS for t in terms(text))

@@ -128,16 +128,6 @@ class Answer:
             "incomplete": self.incomplete,
         }
 
-    def to_markdown(self) -> str:
-        """The answer with its citations as a Markdown block, for copying."""
-        lines = [self.text, ""]
-        for c in self.citations:
-            quote = " ".join(c.quote.split())
-            lines.append(
-                f'[{c.marker}] {c.title} ({c.report_id}, chars {c.start}-{c.end}): "{quote}"'
-            )
-        return "\n".join(lines).rstrip() + "\n"
-
 
 @dataclass(frozen=True)
 class Turn:

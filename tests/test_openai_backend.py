@@ -658,14 +658,39 @@ def test_a_model_obeying_an_injected_instruction_is_not_shown(
     assert answer.abstained and "HACKED" not in answer.text and "airstrike" not in answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="support.check_support finds a bare word of the cited span 'supported': the span that "
-    "carries the injection supports the model obeying it (a gap in support.py, issue 14 S5)",
-)
 def test_an_obeyed_injection_citing_the_injected_sentence_is_not_verified(
     fake: FakeOpenAI, injected: Assistant
 ) -> None:
     fake.default = lambda body: ("text", "HACKED [1].")
     answer = injected.ask("How long will repairs to the Orontes bridge take?")
     assert "HACKED" not in answer.text
+
+
+def test_a_marker_written_in_a_report_reaches_the_model_escaped_and_never_cites(
+    fake: FakeOpenAI, tmp_path, embedder
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "port-accord.txt").write_text(
+        "Port accord signed\n\nAs stated in clause [7] of the accord, the port reopened on Friday.\n",
+        encoding="utf-8",
+    )
+    a = Assistant(
+        Settings(
+            data_dir=tmp_path / "data",
+            corpus_dir=corpus,
+            openai_base_url=fake.url,
+            openai_api_key="k",
+            llm_model="test-model",
+        ),
+        embedder=embedder,
+    )
+    a.ingest([corpus])
+    fake.script = [
+        ("text", "As stated in clause \\[7] of the accord, the port reopened on Friday [1].")
+    ]
+    answer = a.ask("When did the port reopen?")
+    user = fake.requests[-1]["messages"][1]["content"]
+    assert "clause \\[7] of the accord" in user and "clause [7]" not in user
+    assert [c.marker for c in answer.citations] == [1] and answer.dropped_markers == 0
+    assert answer.citations[0].support == "quoted"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from ..citations import unescape_markers
-from ..safe_text import markdown_literal
+from ..markdown import answer_markdown
 from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
 
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")  # the answerer's own: escaped ones are report text
@@ -299,30 +299,5 @@ def _ingest_line(s: IngestSummary) -> str:
 
 
 def markdown_copy(answer: Answer | None) -> str:
-    """The answer with its citations as Markdown (what the copy button puts on the clipboard).
-
-    Whatever came from a report (quotes, titles, ids, answer sentences) is escaped: pasted into
-    a Markdown renderer it shows its tags, links and images as text, and loads nothing."""
-    if answer is None:
-        return ""
-    lines = [_markdown_answer(answer.text), ""]
-    for c in answer.citations:
-        quote = markdown_literal(" ".join(c.quote.split()))
-        title = markdown_literal(" ".join(c.title.split()))
-        where = markdown_literal(f"{c.report_id}, chars {c.start}-{c.end}")
-        lines.append(f'[{c.marker}] {title} ({where}): "{quote}"')
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _markdown_answer(text: str) -> str:
-    """Answer text as Markdown: its own markers and list bullets kept, everything else literal."""
-    out = []
-    for line in text.split("\n"):
-        bullet = "- " if line.startswith("- ") else ""
-        pieces = MARKER.split(line[len(bullet) :])  # text, marker number, text, ...
-        said = "".join(
-            f"[{piece}]" if i % 2 else markdown_literal(unescape_markers(piece))
-            for i, piece in enumerate(pieces)
-        )
-        out.append(bullet + said)
-    return "\n".join(out)
+    """What the copy button puts on the clipboard (see `answer_markdown`)."""
+    return answer_markdown(answer) if answer is not None else ""

@@ -1,0 +1,36 @@
+"""An answer with its citations as Markdown (the UI's copy button, and API users' exports).
+
+Whatever came from a report (quotes, titles, ids, answer sentences) is escaped: pasted into a
+Markdown renderer it shows its tags, links and images as text and loads nothing. Only the
+answerer's own `[n]` markers and list bullets stay Markdown.
+"""
+
+from __future__ import annotations
+
+from .citations import MARKER, unescape_markers
+from .safe_text import markdown_literal
+from .types import Answer
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer text, then one line per citation: marker, title, where, and the quote."""
+    lines = [_answer_text(answer.text), ""]
+    for c in answer.citations:
+        quote = markdown_literal(" ".join(c.quote.split()))
+        title = markdown_literal(" ".join(c.title.split()))
+        where = markdown_literal(f"{c.report_id}, chars {c.start}-{c.end}")
+        lines.append(f'[{c.marker}] {title} ({where}): "{quote}"')
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _answer_text(text: str) -> str:
+    out = []
+    for line in text.split("\n"):
+        bullet = "- " if line.startswith("- ") else ""
+        pieces = MARKER.split(line[len(bullet) :])  # text, marker number, text, ...
+        said = "".join(
+            f"[{piece}]" if i % 2 else markdown_literal(unescape_markers(piece))
+            for i, piece in enumerate(pieces)
+        )
+        out.append(bullet + said)
+    return "\n".join(out)
