@@ -58,6 +58,7 @@ _HTML_BLOCKS = frozenset((
 # Zip-based formats (.docx) are checked before anything is unpacked: the file size limit bounds the
 # zip, not the work (a 40 KB .docx can unpack to 5 GB). The declared sizes bound what zipfile
 # unpacks, so checking them is enough.
+HTML_MAX_TAGS = 250_000  # about 10 s of parsing here; a long news page has a few thousand
 ZIP_MAX_PARTS = 2000  # a long report with many images has a few hundred parts
 ZIP_MAX_RATIO = 100  # document XML deflates 5-30 times, images not at all; a bomb ~1000 times
 ZIP_FREE_BYTES = 16 * 1024 * 1024  # unpacking less than this is cheap, whatever the ratio
@@ -199,6 +200,11 @@ def _read_html(data: bytes, name: str) -> Extracted:
     from bs4 import BeautifulSoup
     from bs4.element import Tag
 
+    tags = data.count(b"<")
+    if tags > HTML_MAX_TAGS:  # parsing is linear, but BeautifulSoup takes ~40 s per million tags
+        raise UnreadableReport(
+            name, f"HTML with {tags:,} tags, more than {HTML_MAX_TAGS:,}: too costly to parse"
+        )
     soup = BeautifulSoup(_decode(data, name, declared_charset(data)), "lxml")
     metas = [t for t in soup.find_all("meta") if isinstance(t, Tag)]  # one pass, not 15
 

@@ -247,3 +247,14 @@ def test_an_ingest_through_a_link_loop_stores_every_other_report(linked: Path) -
     summary = Assistant.from_settings(settings).ingest([linked])
     assert sorted(summary.added) == ["a.txt", "ext/o.txt", "real/r.txt", "sub/s.md"]
     assert summary.failed == []
+
+
+def test_html_with_more_tags_than_a_report_could_need_is_refused_before_parsing(
+    tmp_path: Path,
+) -> None:
+    from assistant.readers import HTML_MAX_TAGS
+
+    page = tmp_path / "tags.html"
+    page.write_bytes(b"<html><body>" + b"<i></i>" * (HTML_MAX_TAGS // 2 + 1) + b"</body></html>")
+    with pytest.raises(UnreadableReport, match="too costly to parse"):
+        read_report(page, "tags.html", 50 * 1024 * 1024)
