@@ -69,7 +69,10 @@ class Indexer:
         (only there: a file argument is refused, and nothing under an unlistable folder goes);
         with `keep_existing`, a file whose id a different stored report holds gets a new id
         ("name-2.txt") instead of replacing it (uploads: same name, another document)."""
-        found = survey(paths, self.settings.corpus_dir)
+        # (a rebuild starts from nothing: the old collection may not even open with this model)
+        records = {} if rebuild else self.store.records()
+        known = {rec.origin: rid for rid, rec in records.items() if rec.origin}
+        found = survey(paths, self.settings.corpus_dir, known)
         if prune and found.file_args:
             raise ConfigError(
                 f"--prune forgets reports only inside the folders given, and {found.file_args[0]} "
@@ -86,7 +89,7 @@ class Indexer:
         files: dict[str, Path] = {}
         for path, report_id in found.files:
             files.setdefault(report_id, path)
-        records = self.store.records()
+        records = self.store.records() if rebuild else records
         batch: list[_Prepared] = []
         taken = set(records) | set(files) if keep_existing else None
         for done, item in enumerate(self._prepare(files, records, taken)):
@@ -105,7 +108,8 @@ class Indexer:
         if progress:
             progress(len(files), len(files), "")
         if prune:
-            summary.removed += self.store.remove_reports(found.gone(records))
+            origins = {rid: rec.origin for rid, rec in records.items()}
+            summary.removed += self.store.remove_reports(found.gone(origins))
             self.store.sweep()
         return summary
 

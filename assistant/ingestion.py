@@ -14,7 +14,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,13 +51,26 @@ class Survey:
     folders: list[tuple[Path, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    blocked_paths: list[Path] = field(default_factory=list)
 
-    def gone(self, stored: Iterable[str]) -> list[str]:
-        """Stored ids whose files are gone: under a folder given, not found there, not under a
-        folder that could not be listed, and no file at their path (an unlisted file is kept)."""
+    def gone(self, stored: Mapping[str, str]) -> list[str]:
+        """Stored ids (-> origin path, "" if unknown) whose files are gone: from a folder given,
+        not found there, not under a folder that could not be listed, and no file at their path
+        (an unlisted file is kept). A report's recorded origin decides where it came from; ids
+        are read as paths below the folders given only for reports stored without one."""
         found = {rid for _, rid in self.files}
         gone = []
+        folders = [Path(os.path.abspath(folder)) for folder, _ in self.folders]
         for rid in sorted(set(stored) - found):
+            if stored[rid]:
+                origin = Path(stored[rid])
+                if (
+                    any(origin.is_relative_to(f) for f in folders)
+                    and not any(origin.is_relative_to(b) for b in self.blocked_paths)
+                    and not _present(origin)
+                ):
+                    gone.append(rid)
+                continue
             covering = [(folder, prefix) for folder, prefix in self.folders if _under(rid, prefix)]
             if not covering or any(_under(rid, prefix) for prefix in self.blocked):
                 continue
@@ -65,16 +79,22 @@ class Survey:
         return gone
 
 
-def survey(paths: Sequence[Path], default_root: Path | None) -> Survey:
+def survey(
+    paths: Sequence[Path], default_root: Path | None, known: Mapping[str, str] | None = None
+) -> Survey:
     """Expand files and folders into (file, report id) pairs, ids stable across machines.
 
     A folder inside `default_root` keeps ids relative to the root, so ingesting `corpus/` and
     later `corpus/sub/` names a report the same way; other folders give ids relative to
-    themselves. A file argument with an unsupported suffix is kept so `read_report` explains why.
-    A missing path, or a folder that cannot be listed, is a failure named with its reason.
+    themselves. Two files of one run that would share an id get the name of the folder given
+    (or of their own folder, for a file given) in front. A file `known` already (its resolved
+    path -> the id it is stored under) keeps that id, however it is given. A file argument with
+    an unsupported suffix is kept so `read_report` explains why. A missing path, or a folder that
+    cannot be listed, is a failure named with its reason.
     """
     root = default_root.resolve() if default_root is not None else None
-    found: dict[Path, tuple[Path, str]] = {}  # by resolved path: a file named twice is read once
+    # by resolved path (a file named twice is read once): (file, id, name of the root it came from)
+    found: dict[Path, tuple[Path, str, str]] = {}
     result = Survey()
     for arg in paths:
         try:
@@ -89,13 +109,15 @@ def survey(paths: Sequence[Path], default_root: Path | None) -> Survey:
             prefix = folder.relative_to(root) if root and folder.is_relative_to(root) else Path()
             result.folders.append((arg, _posix(prefix)))
             errors: list[OSError] = []
+            outside = "" if root and folder.is_relative_to(root) else folder.name
             for file in _walk(arg, errors.append):
                 rid = (prefix / file.relative_to(arg)).as_posix()
-                found.setdefault(file.resolve(), (file, rid))
+                found.setdefault(file.resolve(), (file, rid, outside))
             for error in errors:
                 where = Path(os.fsdecode(error.filename or arg))
                 reason = (error.strerror or "cannot be listed").lower()
                 result.failed.append((os.path.join(where, ""), f"cannot read folder: {reason}"))
+                result.blocked_paths.append(Path(os.path.abspath(where)))
                 inside = where.is_relative_to(arg)  # else block the whole folder given
                 result.blocked.append(_posix(prefix / where.relative_to(arg) if inside else prefix))
         else:
@@ -103,21 +125,39 @@ def survey(paths: Sequence[Path], default_root: Path | None) -> Survey:
             real = arg.resolve()
             inside = root is not None and real.is_relative_to(root)
             rid = real.relative_to(root).as_posix() if root and inside else arg.name
-            found.setdefault(real, (arg, rid))
+            found.setdefault(real, (arg, rid, "" if inside else real.parent.name))
+    result.files = _unique_ids(found, known or {}, result.failed)
+    return result
+
+
+def _unique_ids(
+    found: Mapping[Path, tuple[Path, str, str]],
+    known: Mapping[str, str],
+    failed: list[tuple[str, str]],
+) -> list[tuple[Path, str]]:
+    """One id per file: a stored file keeps its id; files of one run that would share an id get
+    their root's name in front; a clash that remains is a named failure, never a silent drop."""
+    ids = {real: known.get(str(real)) or rid for real, (_, rid, _) in found.items()}
+    sharing = Counter(ids.values())
+    for real, (_, rid, root_name) in found.items():
+        if sharing[ids[real]] > 1 and root_name and str(real) not in known:
+            ids[real] = f"{root_name}/{rid}"
+    out: list[tuple[Path, str]] = []
     by_id: dict[str, Path] = {}
-    for file, rid in found.values():  # two different files, one id: neither may replace the other
+    for real, (file, _, _) in found.items():
+        rid = ids[real]
         if rid in by_id:
-            result.failed.append((str(file), _same_id(rid, by_id[rid])))
+            failed.append((str(file), _same_id(rid, by_id[rid])))
         else:
             by_id[rid] = file
-            result.files.append((file, rid))
-    return result
+            out.append((file, rid))
+    return out
 
 
 def _same_id(report_id: str, first: Path) -> str:
     return (
-        f"its report id '{report_id}' is already taken in this run by {first}: ingest the two "
-        "from a common parent folder (report ids are paths below the folder given)"
+        f"its report id '{report_id}' is taken in this run by {first}, also with its folder's name "
+        "in front: ingest the two from a common parent folder (ids are paths below the folder given)"
     )
 
 

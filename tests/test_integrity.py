@@ -168,20 +168,40 @@ def test_a_full_disk_while_saving_the_lexical_snapshot_costs_a_warning_not_the_a
     assert not list((tmp_path / "data" / "chroma").glob("lexical-*"))
 
 
-def test_the_same_file_name_in_two_folders_of_one_run_is_named_not_silently_dropped(
+def test_the_same_file_name_in_two_folders_of_one_run_gets_each_folders_name_in_front(
     tmp_path: Path,
 ) -> None:
     for desk, text in (("north", "The north desk filed at noon."), ("south", "South filed late.")):
         (tmp_path / desk).mkdir()
         (tmp_path / desk / "daily.txt").write_text(text + "\n", encoding="utf-8")
+        (tmp_path / desk / f"{desk}-only.txt").write_text(f"Only {desk}.\n", encoding="utf-8")
     a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
     summary = a.ingest([tmp_path / "north", tmp_path / "south"])
-    assert summary.added == ["daily.txt"]
-    assert [name for name, _ in summary.failed] == [str(tmp_path / "south" / "daily.txt")]
-    assert "already taken in this run" in summary.failed[0][1]
-    assert "north desk" in a.report("daily.txt").text
+    assert summary.ok
+    assert sorted(summary.added) == [
+        "north-only.txt", "north/daily.txt", "south-only.txt", "south/daily.txt"
+    ]  # fmt: skip
+    assert "north desk" in a.report("north/daily.txt").text
+    # the ids follow the files: the folder alone, later, updates the same reports
+    (tmp_path / "north" / "daily.txt").write_text("The north desk filed twice.\n", "utf-8")
+    again = a.ingest([tmp_path / "north"])
+    assert again.updated == ["north/daily.txt"] and len(a.reports()) == 4
     both = Assistant(Settings(data_dir=tmp_path / "data2"), embedder=None)
-    assert both.ingest([tmp_path]).added == ["north/daily.txt", "south/daily.txt"]
+    assert sorted(both.ingest([tmp_path]).added)[:2] == ["north/daily.txt", "north/north-only.txt"]
+
+
+def test_prune_forgets_only_reports_that_came_from_the_folder_given(tmp_path: Path) -> None:
+    for desk in ("east", "west"):
+        (tmp_path / desk).mkdir()
+        for n in (1, 2):
+            (tmp_path / desk / f"{desk}-{n}.txt").write_text(f"{desk} {n}.\n", encoding="utf-8")
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    a.ingest([tmp_path / "east"])
+    a.ingest([tmp_path / "west"])
+    (tmp_path / "east" / "east-2.txt").unlink()
+    summary = a.ingest([tmp_path / "east"], prune=True)
+    assert summary.removed == ["east-2.txt"]
+    assert [r.id for r in a.reports()] == ["east-1.txt", "west-1.txt", "west-2.txt"]
 
 
 def test_a_different_file_with_a_stored_reports_id_does_not_replace_it_while_that_file_exists(
