@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import validation
 from .answerers import ANSWERERS
 from .bundled import sample_corpus
 from .citations import unescape_markers
@@ -37,6 +39,15 @@ def _top_k(value: str) -> int:
     if not 1 <= n <= MAX_TOP_K:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_TOP_K}")
     return n
+
+
+def _report_id(value: str) -> str:
+    """A report id as argparse checks it (non-empty, valid text): a usage error, not a traceback
+    from the facade's check."""
+    try:
+        return validation.report_id(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("report_id ")) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         "--top-k", type=_top_k, default=None, help=f"passages given to the answerer (1-{MAX_TOP_K})"
     )
     ask.add_argument(
-        "--report", action="append", default=None, help="only this report id (repeatable)"
+        "--report",
+        action="append",
+        type=_report_id,
+        default=None,
+        help="only this report id (repeatable)",
     )
     ask.add_argument("--backend", choices=ANSWERERS.names(), default=None)
 
@@ -80,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     al.add_argument("--json", action="store_true")
 
     rm = sub.add_parser("remove", help="delete a report and all its passages")
-    rm.add_argument("report_id")
+    rm.add_argument("report_id", type=_report_id)
 
     chk = sub.add_parser(
         "check", help="find reports with missing passages and leftovers (exit 1 when any)"
@@ -129,6 +144,8 @@ def echo_json(data: object) -> None:
     echo(UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped))
 
 
+CHAT_COMMAND = re.compile(r"/[A-Za-z]+")
+"""What `chat` reads as a command (/new, /quit), not a question."""
 SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 
@@ -243,6 +260,8 @@ def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs
 def format_answer(answer: Answer) -> str:
     """Answer text, then each citation with its support verdict, report and verbatim quote."""
     lines = [unescape_markers(answer.text)]
+    if answer.standalone_question != answer.question:
+        lines.append(f"(searched for: {answer.standalone_question})")
     if answer.unsupported:
         lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
     if answer.citations:
@@ -285,7 +304,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     chat = assistant.chat(backend=args.backend)
-    echo("Ask about the reports. Empty line or Ctrl-D to quit; /new starts a new conversation.")
+    echo(
+        "Ask about the reports. Empty line, /quit or Ctrl-D to quit; /new starts a new conversation."
+    )
     while True:
         try:
             question = input("> ").strip()
@@ -297,6 +318,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if question == "/new":
             chat.reset()
             echo("(new conversation)")
+            continue
+        if question in ("/quit", "/exit", "/q"):
+            return 0
+        if CHAT_COMMAND.fullmatch(question):  # a mistyped command is not a question to answer
+            echo(
+                f"unknown command {question}: /new starts a new conversation, /quit ends", err=True
+            )
             continue
         try:
             if not assistant.reports():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,22 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .bundled import checkout_corpus
+
+COLLECTION_MAX_CHARS = 200
+"""Longest collection name: Chroma allows 512 characters, but the store adds `-registry` and the
+lexical snapshot is a file named `lexical-<name>.npz`, and a file name has at most 255 bytes."""
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def check_collection_name(value: str) -> str:
+    """A collection name every store and the snapshot file accept (Chroma's rule: letters, digits,
+    `.`, `_`, `-`, starting and ending with a letter or digit), or a ValueError saying so."""
+    if not 3 <= len(value) <= COLLECTION_MAX_CHARS or not _COLLECTION_NAME.fullmatch(value):
+        raise ValueError(
+            f"collection names are 3-{COLLECTION_MAX_CHARS} characters of A-Z, a-z, 0-9, `.`, "
+            f"`_` and `-`, starting and ending with a letter or digit, not {value[:60]!r}"
+        )
+    return value
 
 
 class Settings(BaseSettings):
@@ -161,6 +178,11 @@ class Settings(BaseSettings):
         """Whether this UI user (None: no login) may upload and remove reports."""
         names = {n.strip() for n in self.ui_editors.split(",") if n.strip()}
         return "*" in names or (user is not None and user in names)
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        return check_collection_name(value)
 
     @field_validator("store")
     @classmethod

@@ -26,11 +26,13 @@ def looks_like_follow_up(question: str) -> bool:
 
 
 def condense_offline(question: str, history: Sequence[Turn]) -> str:
-    """Standalone query for retrieval: the question plus the previous question when it is a follow-up."""
+    """Standalone query for retrieval: a follow-up gets the words of the question it follows,
+    the last one the reports answered (an unanswered one gave nothing to follow up on)."""
     if not history or not looks_like_follow_up(question):
         return question
-    previous = history[-1].answer.query or history[-1].question
-    return f"{previous} {question}"
+    answered = [t for t in history if not t.answer.abstained]
+    last = (answered or list(history))[-1]
+    return f"{last.answer.query or last.question} {question}"
 
 
 @dataclass

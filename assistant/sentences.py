@@ -58,6 +58,9 @@ _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 _PAREN_REACH = 400  # longer sentences are not held together by an unclosed "("
 _HEADING_WORDS, _HEADING_CHARS = 8, 70
 _TITLE_WORDS, _TITLE_CHARS = 16, 150
+_MARKED_HEADING_CHARS = 300
+"""Longest `# heading` or underlined heading; a longer line is text. Every passage below a heading
+carries it (stored with each, embedded with each), so an unbounded one is copied thousands of times."""
 _META_LINES = 5  # header lines (Source:, By, Published:) are looked for this far down only
 
 
@@ -186,7 +189,8 @@ def split_sentences(text: str) -> list[Segment]:
         next_class = _first_char_class(text, nxt) if nxt is not None and nxt.marker == "" else ""
         kind: SegmentKind | None = None
         setext = nxt is not None and nxt.marker == "=" and text[nxt.start] in "=-"
-        if ln.marker == "#" or (setext and ln.marker == "" and not _ends_terminal(text, ln)):
+        marked = ln.marker == "#" or (setext and ln.marker == "" and not _ends_terminal(text, ln))
+        if marked and ln.end - ln.start <= _MARKED_HEADING_CHARS:
             kind = "heading"  # markdown `# heading` or a setext heading underlined by ===/---
         elif ln.marker == "" and fresh and next_class != "lower":
             if (content_lines == 2 and title_key == _collapse(text, ln)) or (
@@ -203,7 +207,7 @@ def split_sentences(text: str) -> list[Segment]:
             out.append(Segment(ln.start, ln.end, kind))
             prev_terminal = True
             continue
-        if ln.marker == "-" or not unit:
+        if ln.marker in ("-", "#") or not unit:  # a list item, or a heading too long to be one
             flush()
             unit[:] = [ln.start, ln.end]
         else:

@@ -126,7 +126,13 @@ class Answer:
             ],
             "unsupported": self.unsupported,
             "incomplete": self.incomplete,
+            "standalone_question": self.standalone_question,
         }
+
+    @property
+    def standalone_question(self) -> str:
+        """What was searched: the question itself, or a follow-up rewritten with the history."""
+        return self.query or self.question
 
 
 @dataclass(frozen=True)

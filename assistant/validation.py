@@ -33,6 +33,17 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def _is_unicode(value: str) -> bool:
+    """False for a str holding lone surrogates: what Python makes of bytes that are not UTF-8 in
+    a command line, a file name or a pipe. They cannot be encoded, so the embedder and the store
+    would fail on them deep inside."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def question(value: object) -> str:
     """The question on one line; empty or overlong ones are a `BadQuestion`."""
     if not isinstance(value, str):
@@ -40,6 +51,8 @@ def question(value: object) -> str:
     q = " ".join(value.split())
     if not q:
         raise BadQuestion("the question is empty")
+    if not _is_unicode(q):
+        raise BadQuestion("the question is not valid text (bytes that are not UTF-8?)")
     if len(q) > MAX_QUESTION_CHARS:
         raise BadQuestion(f"the question is longer than {MAX_QUESTION_CHARS} characters")
     return q
@@ -62,6 +75,8 @@ def report_id(value: object, name: str = "report_id") -> str:
         raise TypeError(f"{name} must be a str (a report id), not {_kind(value)}")
     if not value:
         raise ValueError(f"{name} is empty")
+    if not _is_unicode(value):
+        raise ValueError(f"{name} is not valid text (bytes that are not UTF-8?): {value!r}")
     return value
 
 

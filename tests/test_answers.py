@@ -144,6 +144,20 @@ def test_follow_up_uses_the_conversation(sample: Assistant) -> None:
     assert len(chat.turns) == 2
 
 
+def test_a_question_that_stands_alone_is_searched_as_asked_even_mid_conversation(
+    sample: Assistant,
+) -> None:
+    chat = sample.chat()
+    chat.ask("How many people were killed in the shelling?")
+    unrelated = chat.ask("What is the capital of France?")
+    assert unrelated.standalone_question == "What is the capital of France?"
+    assert unrelated.abstained
+    follow = chat.ask("And the injured?")
+    assert follow.standalone_question != "And the injured?"
+    assert "killed" in follow.standalone_question and "injured" in follow.standalone_question
+    assert follow.to_json()["standalone_question"] == follow.standalone_question
+
+
 def test_follow_up_about_a_person_named_earlier(sample: Assistant) -> None:
     chat = sample.chat()
     chat.ask("Which minister spoke about the civil defense personnel?")
@@ -183,6 +197,7 @@ def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
         "citations",
         "unsupported",
         "incomplete",
+        "standalone_question",
     ]
     assert list(data["citations"][0]) == [  # type: ignore[index]
         "marker", "report", "title", "start", "end", "quote", "support",

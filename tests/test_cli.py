@@ -71,6 +71,7 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
         "citations",
         "unsupported",
         "incomplete",
+        "standalone_question",
     ]
     assert data["abstained"] is False and data["backend"] == "extractive"
     assert data["unsupported"] == 0

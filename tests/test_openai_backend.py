@@ -140,6 +140,20 @@ def test_follow_ups_are_condensed_by_the_llm(fake: FakeOpenAI, llm_assistant: As
     assert "eight others were injured" in answer.citations[0].quote
 
 
+def test_a_question_that_stands_alone_is_not_sent_to_the_llm_to_be_rewritten(
+    fake: FakeOpenAI, llm_assistant: Assistant
+) -> None:
+    chat = llm_assistant.chat()
+    fake.script = [("text", HEALTH_ANSWER)]
+    chat.ask("How many people were killed in the shelling?")
+    asked = len(fake.requests)
+    fake.script = [("text", "The reports do not contain an answer to this question.")]
+    answer = chat.ask("What is the capital of France?")
+    assert answer.standalone_question == "What is the capital of France?"
+    prompts = [m["content"] for r in fake.requests[asked:] for m in r["messages"]]
+    assert not any("User: How many people were killed" in p for p in prompts), "no condense call"
+
+
 def test_cli_uses_the_server_from_openai_base_url(fake: FakeOpenAI, cli) -> None:
     """... and `ask --json` shows each citation's support verdict and the sentences removed."""
     wrong = "The Aleppo Health Directorate said forty people were killed in the shelling [1]."
@@ -456,8 +470,8 @@ def test_a_condense_reply_with_null_content_searches_the_question_as_asked(
     fake.script = [("text", HEALTH_ANSWER)]
     chat.ask(QUESTION)
     fake.script = [("json", completion(None)), ("text", "Eight others were injured [1].")]
-    answer = chat.ask("How many people were injured in the shelling?")
-    assert answer.query == "How many people were injured in the shelling?"
+    answer = chat.ask("And how many were injured?")
+    assert answer.query == "And how many were injured?"
     assert answer.text == "Eight others were injured [1]."
 
 

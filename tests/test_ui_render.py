@@ -244,3 +244,13 @@ def test_copy_as_markdown_shows_report_markup_as_text() -> None:
     assert f"[1] Title {HOSTILE}" in " ".join(shown.split())
     assert '(r<"1">.md, chars' in shown and f'"{c.quote}"' in " ".join(shown.split())
     assert markdown_copy(None) == ""
+
+
+def test_a_rewritten_follow_up_shows_what_was_searched() -> None:
+    from assistant.types import Answer
+
+    follow = Answer(question="And the injured?", text="Eight were injured.", query="How many "
+                    "people were killed or injured in the shelling?")  # fmt: skip
+    assert "searched for: How many people were killed or injured" in answer_message(follow)
+    alone = Answer(question="Who fled?", text="Nobody.", query="Who fled?")
+    assert "searched for" not in answer_message(alone)

@@ -24,6 +24,7 @@ from ..citations import MARKER, format_sources, resolve_markers, split_claims
 from ..claims import check_claims
 from ..config import Settings
 from ..errors import BackendUnavailable, ConfigError
+from ..memory import looks_like_follow_up
 from ..openai_client import (
     MALFORMED,
     MalformedReply,
@@ -83,7 +84,7 @@ class OpenAIAnswerer:
         return backend_error(MalformedReply(what), self.settings)
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
-        if not history:
+        if not history or not looks_like_follow_up(question):  # a question that stands alone
             return question
         lines = []
         for t in history[-3:]:

@@ -22,10 +22,39 @@ def load_baseline(path: Path) -> dict[str, Any]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"--baseline {path}: not a readable eval result ({exc})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"--baseline {path}: not an eval result (nested too deeply)") from exc
     if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
         raise ConfigError(f"--baseline {path}: not an eval result (no `suites` list)")
+    problem = _malformed(data)
+    if problem:  # checked now: the comparison runs only after every question was asked
+        raise ConfigError(f"--baseline {path}: not an eval result ({problem})")
     data["path"] = str(file)
     return data
+
+
+def _malformed(data: Mapping[str, Any]) -> str | None:
+    """What in a result's JSON `diff_runs` could not read, or None."""
+    for key in ("settings", "models", "prompt_hashes"):
+        if not isinstance(data.get(key, {}), dict):
+            return f"`{key}` is not a mapping"
+    for n, suite in enumerate(data["suites"], start=1):
+        if not isinstance(suite, dict) or not isinstance(suite.get("name"), str):
+            return f"suite {n} has no name"
+        metrics = suite.get("metrics", {})
+        if not isinstance(metrics, dict):
+            return f"suite {n}: `metrics` is not a mapping"
+        for name, value in metrics.items():
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                return f"suite {n}: metric {str(name)[:40]!r} is not a number"
+        records = suite.get("records", [])
+        if not isinstance(records, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), str) for r in records
+        ):
+            return f"suite {n}: `records` is not a list of questions with ids"
+    return None
 
 
 def _changed(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, list[Any]]:

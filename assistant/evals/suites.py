@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from assistant.config import check_collection_name
 from assistant.errors import BadSuite
 
 METRICS: dict[str, bool] = {
@@ -132,6 +133,18 @@ def collection_name(name: str) -> str:
     return f"eval-{cleaned}"[:60]
 
 
+class _SuiteLoader(yaml.SafeLoader):
+    """YAML without aliases: a suite never needs them, and a few lines of nested aliases (the
+    "billion laughs") expand to more than any memory once something walks or prints them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise yaml.YAMLError(f"aliases (*name) are not allowed in a suite (line {line})")
+        return super().compose_node(parent, index)
+
+
 def load_suite(path: str | Path) -> Suite:
     """Read and check a suite file (.yaml/.yml or .jsonl); raises BadSuite naming file and item."""
     p = Path(path)
@@ -141,15 +154,18 @@ def load_suite(path: str | Path) -> Suite:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadSuite(f"{p}: cannot read: {exc}") from exc
-    if p.suffix.lower() == ".jsonl":
-        data = _read_jsonl(p, text)
-    elif p.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise BadSuite(f"{p}: invalid YAML: {' '.join(str(exc).split())}") from exc
-    else:
-        raise BadSuite(f"{p}: a suite is a .yaml, .yml or .jsonl file")
+    try:
+        if p.suffix.lower() == ".jsonl":
+            data = _read_jsonl(p, text)
+        elif p.suffix.lower() in (".yaml", ".yml"):
+            try:
+                data = yaml.load(text, Loader=_SuiteLoader)  # a SafeLoader without aliases
+            except yaml.YAMLError as exc:
+                raise BadSuite(f"{p}: invalid YAML: {' '.join(str(exc).split())}") from exc
+        else:
+            raise BadSuite(f"{p}: a suite is a .yaml, .yml or .jsonl file")
+    except RecursionError as exc:  # the parsers recurse once per level of [ or {
+        raise BadSuite(f"{p}: nested too deeply to be a suite") from exc
     if not isinstance(data, dict):
         raise BadSuite(f"{p}: expected a mapping with a `questions` list at the top")
     return parse_suite(data, source=str(p), base=p.parent)
@@ -209,8 +225,8 @@ def parse_suite(data: Mapping[str, Any], *, source: str, base: Path | None = Non
         questions=tuple(questions),
         thresholds=_parse_thresholds(data.get("thresholds"), source),
         corpus=corpus_path,
-        collection=None if collection is None else _text(collection, f"{source}: `collection`"),
-        description=str(data.get("description", "")),
+        collection=None if collection is None else _collection(collection, source),
+        description=_optional_text(data.get("description", ""), f"{source}: `description`"),
     )
 
 
@@ -280,6 +296,20 @@ def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadSuite(f"{where} must be a non-empty string")
     return value
+
+
+def _optional_text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise BadSuite(f"{where} must be a string")
+    return value
+
+
+def _collection(value: Any, source: str) -> str:
+    name = _text(value, f"{source}: `collection`")
+    try:
+        return check_collection_name(name)
+    except ValueError as exc:
+        raise BadSuite(f"{source}: `collection`: {exc}") from exc
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:

@@ -80,6 +80,8 @@ def answer_message(answer: Answer) -> str:
             "\n\n*No answer found in the reports. "
             "The closest passages it considered are shown under Sources.*"
         )
+    if answer.query and answer.query != answer.question:  # a follow-up, rewritten
+        body += f'\n\n<span class="searched">searched for: {inert(answer.query)}</span>'
     return body
 
 

