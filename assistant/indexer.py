@@ -133,8 +133,10 @@ class Indexer:
     def _prepare(
         self, files: dict[str, Path], records: dict[str, ReportRecord], taken: set[str] | None
     ) -> Iterator[_Prepared]:
-        """Read and chunk files in a background thread, a bounded number ahead."""
-        out: queue.Queue[_Prepared | None] = queue.Queue(maxsize=READ_AHEAD)
+        """Read and chunk files in a background thread, a bounded number ahead. A reader that
+        fails in a way it did not foresee (a plugin's bug, memory) fails that file, by name; an
+        error of the thread itself is raised here, never taken for the end of the list."""
+        out: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         stop = threading.Event()
 
@@ -143,7 +145,19 @@ class Indexer:
                 for report_id, path in files.items():
                     if stop.is_set():
                         return
-                    out.put(self._read(path, report_id, records.get(report_id), max_bytes, taken))
+                    try:
+                        item = self._read(path, report_id, records.get(report_id), max_bytes, taken)
+                    except Exception as exc:
+                        reason = str(exc).splitlines()[0][:200] if str(exc).strip() else ""
+                        why = (
+                            f"{exc.__class__.__name__}: {reason}"
+                            if reason
+                            else exc.__class__.__name__
+                        )
+                        item = _Prepared(str(path), failure=f"the reader failed ({why})")
+                    out.put(item)
+            except BaseException as exc:
+                out.put(exc)
             finally:
                 out.put(None)
 
@@ -151,6 +165,8 @@ class Indexer:
         thread.start()
         try:
             while (item := out.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
                 yield item
         finally:
             stop.set()

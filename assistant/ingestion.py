@@ -146,12 +146,31 @@ def _unique_ids(
     by_id: dict[str, Path] = {}
     for real, (file, _, _) in found.items():
         rid = ids[real]
-        if rid in by_id:
+        bad = _bad_name(rid)
+        if bad:
+            failed.append((os.fsencode(file).decode("utf-8", "backslashreplace"), bad))
+        elif rid in by_id:
             failed.append((str(file), _same_id(rid, by_id[rid])))
         else:
             by_id[rid] = file
             out.append((file, rid))
     return out
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes a file name held that are not UTF-8
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _bad_name(report_id: str) -> str | None:
+    """Why a file name cannot be a report id: ids are printed, typed back (`remove ID`) and
+    stored as UTF-8, so they hold neither undecodable bytes nor invisible control characters."""
+    if _SURROGATE.search(report_id):
+        return "file name is not valid UTF-8: rename it"
+    if _UNPRINTABLE.search(report_id):
+        return (
+            "file name holds control characters (a line break, escape or direction mark): rename it"
+        )
+    return None
 
 
 def _same_id(report_id: str, first: Path) -> str:
@@ -267,6 +286,11 @@ def _present(path: Path) -> bool:
     return True
 
 
+MAX_TITLE = 300
+"""Characters of a title kept: it heads every passage sent to the embedder, so an unbounded one
+(an HTML <title> or PDF metadata of any length) would slow every passage of its report."""
+
+
 def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
     """Read one file into a `Report`; `max_bytes` is the size limit (shown in MB of 1024*1024)."""
     suffix = path.suffix.lower()
@@ -274,11 +298,7 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
     if reader is None:
         raise UnreadableReport(report_id, f"unsupported format {suffix or '(no extension)'}")
     try:
-        if path.is_dir():
-            raise UnreadableReport(report_id, "is a directory")
-        if path.stat().st_size > max_bytes:
-            raise UnreadableReport(report_id, f"file is larger than {max_bytes / 1048576:.1f} MB")
-        data = path.read_bytes()
+        data = _read_bounded(path, report_id, max_bytes)
     except FileNotFoundError as exc:
         raise UnreadableReport(report_id, "no such file or directory") from exc
     except PermissionError as exc:
@@ -296,9 +316,10 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
         reason = "empty file" if suffix in (".txt", ".md") else "no text after extraction"
         raise UnreadableReport(report_id, reason)
     published, source = header_metadata(text)
+    title = " ".join((found.title or leading_title(text) or _title_from_name(path)).split())
     return Report(
         id=report_id,
-        title=found.title or leading_title(text) or _title_from_name(path),
+        title=title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…",
         text=text,
         hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         published=found.published or published,
@@ -306,6 +327,23 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
         aliases=tuple(learn_aliases(text)),
         names=tuple(learn_names(text)),
     )
+
+
+def _read_bounded(path: Path, report_id: str, max_bytes: int) -> bytes:
+    """The file's bytes, from one open file that is checked to be a regular one (a FIFO would
+    block for ever, a device never ends) and read no further than the size limit (a file that
+    grows after it was listed is refused, not read past the limit)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UnreadableReport(report_id, "is a directory")
+        if not stat.S_ISREG(mode):
+            raise UnreadableReport(report_id, "not a regular file (a pipe, socket or device)")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnreadableReport(report_id, f"file is larger than {max_bytes / 1048576:.1f} MB")
+    return data
 
 
 def _title_from_name(path: Path) -> str:

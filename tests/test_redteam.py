@@ -195,3 +195,85 @@ def test_chat_commands_are_not_asked_as_questions(
     assert cli.main(["chat"]) == 0
     assert chat.asked == []
     assert "unknown command /help" in capsys.readouterr().err
+
+
+# --- files that are not what a folder of reports should hold ----------------------------------
+
+
+def _desk(tmp_path: Path) -> Path:
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text("Ferry log\n\nThe ferry left at dawn.\n", encoding="utf-8")
+    return folder
+
+
+def test_a_pipe_or_a_device_in_a_folder_is_named_and_the_rest_is_ingested(tmp_path: Path) -> None:
+    import os
+
+    from assistant import Assistant
+
+    folder = _desk(tmp_path)
+    os.mkfifo(folder / "pipe.txt")  # reading it would block for ever
+    (folder / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    summary = a.ingest([folder])
+    assert summary.added == ["ferry.txt"]
+    reasons = dict(summary.failed)
+    assert set(reasons) == {"pipe.txt", "zero.txt"}
+    assert all("not a regular file" in r for r in reasons.values())
+
+
+def test_a_reader_failing_in_a_way_it_did_not_foresee_fails_that_file_not_the_rest(
+    tmp_path: Path,
+) -> None:
+    from assistant import Assistant
+    from assistant.readers import READERS, Extracted, register_reader
+
+    def broken(data: bytes, name: str) -> Extracted:
+        raise ValueError("the plugin tripped over row 3")
+
+    folder = _desk(tmp_path)
+    (folder / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (folder / "zz-later.txt").write_text("Later log\n\nThe pier reopened.\n", encoding="utf-8")
+    register_reader("csv-broken", (".csv",), broken)
+    try:
+        a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+        summary = a.ingest([folder])
+    finally:
+        READERS.unregister("csv-broken")
+    assert sorted(summary.added) == ["ferry.txt", "zz-later.txt"]
+    assert not summary.ok and "the plugin tripped over row 3" in summary.failed[0][1]
+
+
+def test_file_names_that_cannot_be_ids_are_named_and_the_rest_is_ingested(tmp_path: Path) -> None:
+    import os
+
+    from assistant import Assistant
+
+    folder = _desk(tmp_path)
+    for raw in (
+        b"bad\xff.txt",
+        b"esc\x1b[31mred.txt",
+        b"two\nlines.txt",
+        b"rtl\xe2\x80\xaeoff.txt",
+    ):
+        with open(os.path.join(os.fsencode(folder), raw), "wb") as f:
+            f.write(b"Some log\n\nThe tug arrived.\n")
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
+    summary = a.ingest([folder])
+    assert summary.added == ["ferry.txt"] and len(summary.failed) == 4
+    assert sum("not valid UTF-8" in r for _, r in summary.failed) == 1
+    assert sum("control characters" in r for _, r in summary.failed) == 3
+
+
+def test_a_title_of_any_length_is_cut_to_a_readable_one(tmp_path: Path) -> None:
+    from assistant.ingestion import MAX_TITLE, read_report
+
+    page = tmp_path / "long.html"
+    page.write_text(
+        f"<html><head><title>{'Harbour ' * 2000}</title></head><body><p>The pier reopened.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    report = read_report(page, "long.html", 10**7)
+    assert len(report.title) == MAX_TITLE and report.title.endswith("…")
