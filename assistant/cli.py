@@ -8,6 +8,8 @@ no escape sequence or markup of theirs reaches the terminal.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import re
@@ -25,6 +27,7 @@ from .bundled import sample_corpus
 from .citations import unescape_markers
 from .config import Settings
 from .errors import AssistantError, ConfigError, EmptyIndex
+from .markdown import conversation_markdown
 from .safe_text import UNSAFE_CHARS, terminal_safe
 from .types import Answer
 from .validation import MAX_TOP_K
@@ -54,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="assistant", description="Answer questions about reports, with verified citations."
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="add or update reports (default: the sample corpus)")
@@ -69,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question, or - to read it from standard input")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument(
         "--top-k", type=_top_k, default=None, help=f"passages given to the answerer (1-{MAX_TOP_K})"
@@ -264,15 +268,23 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"(searched for: {answer.standalone_question})")
     if answer.unsupported:
         lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
+    sources = format_sources_of(answer)
+    return "\n".join(lines) + (f"\n\n{sources}" if sources else "")
+
+
+def format_sources_of(answer: Answer) -> str:
+    """The citations of an answer (or, for an abstention, the passages it considered)."""
+    lines: list[str] = []
     if answer.citations:
-        lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            head = f"[{c.marker}] {c.support} · {c.title} — {c.report_id}"
-            lines.append(f"{head} (chars {c.start}-{c.end})")
+            where = ", ".join(
+                x for x in (c.source, c.published.isoformat() if c.published else None) if x
+            )
+            head = f"[{c.marker}] {c.support} · {c.title}" + (f" ({where})" if where else "")
+            lines.append(f"{head} — {c.report_id} (chars {c.start}-{c.end})")
             lines.append(f"    “{' '.join(c.quote.split())}”")
     elif answer.abstained and answer.considered:
-        lines.append("")
         lines.append("Closest passages considered:")
         for sp in answer.considered[:3]:
             lines.append(
@@ -281,12 +293,22 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("report-assistant")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = sys.stdin.read().strip() if args.question == "-" else args.question
     assistant = _assistant(settings)
     answer = _ask_with_corpus(
         assistant,
         settings,
-        args.question,
+        question,
         top_k=args.top_k,
         report_ids=args.report,
         backend=args.backend,
@@ -301,35 +323,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+CHAT_HELP = """commands (never sent as questions):
+  /help            this list
+  /new             start a new conversation (follow-ups forget the old one)
+  /sources         the sources of the last answer again
+  /export FILE     write the conversation, with its citations, to FILE as Markdown
+  /quit            end (so do Ctrl-D and an empty line)"""
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
     chat = assistant.chat(backend=args.backend)
-    echo(
-        "Ask about the reports. Empty line, /quit or Ctrl-D to quit; /new starts a new conversation."
-    )
+    _line_editing(settings)
+    echo("Ask about the reports. /help lists the commands; an empty line or Ctrl-D quits.")
     while True:
         try:
-            question = input("> ").strip()
+            line = input("> ").strip()
         except EOFError:
             echo()
             return 0
-        if not question:
+        if not line or line in ("/quit", "/exit", "/q"):
             return 0
-        if question == "/new":
-            chat.reset()
-            echo("(new conversation)")
-            continue
-        if question in ("/quit", "/exit", "/q"):
-            return 0
-        if CHAT_COMMAND.fullmatch(question):  # a mistyped command is not a question to answer
-            echo(
-                f"unknown command {question}: /new starts a new conversation, /quit ends", err=True
-            )
+        if line.startswith("/") and CHAT_COMMAND.match(line):
+            _chat_command(line, chat)
             continue
         try:
             if not assistant.reports():
                 _ingest_default_corpus(assistant, settings)
-            stream = chat.stream(question)
+            stream = chat.stream(line)
             for _ in stream:
                 pass
             answer = stream.result()
@@ -338,6 +359,57 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
                 echo(f"error: incomplete answer: {answer.incomplete}", err=True)
         except AssistantError as exc:  # a bad question should not end the conversation
             echo(f"error: {exc}", err=True)
+
+
+def _chat_command(line: str, chat: Any) -> None:
+    """A slash command of `chat`: done here, never asked as a question."""
+    name, _, arg = line.partition(" ")
+    if name == "/help":
+        echo(CHAT_HELP)
+    elif name == "/new":
+        chat.reset()
+        echo("(new conversation)")
+    elif name == "/sources":
+        if not chat.turns:
+            echo("no answer yet")
+        else:
+            echo(format_sources_of(chat.turns[-1].answer) or "the last answer has no sources")
+    elif name == "/export":
+        if not arg.strip():
+            echo("usage: /export FILE", err=True)
+        elif not chat.turns:
+            echo("nothing to export yet", err=True)
+        else:
+            try:
+                Path(arg.strip()).expanduser().write_text(
+                    conversation_markdown(chat.turns), encoding="utf-8"
+                )
+                echo(f"wrote {len(chat.turns)} answer(s) to {arg.strip()}")
+            except OSError as exc:
+                echo(f"error: cannot write {arg.strip()}: {exc.strerror or exc}", err=True)
+    else:
+        echo(f"unknown command {name}: /help lists the commands", err=True)
+
+
+def _line_editing(settings: Settings) -> None:
+    """Arrow keys, history across sessions (in the data folder) when reading from a terminal."""
+    if not sys.stdin.isatty():
+        return
+    try:
+        import readline
+    except ImportError:  # not on every platform: plain input() still works
+        return
+    history = settings.data_dir / "chat_history"
+    with contextlib.suppress(OSError):
+        readline.read_history_file(history)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
+
+    atexit.register(save)
 
 
 def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:

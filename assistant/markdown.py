@@ -7,9 +7,11 @@ answerer's own `[n]` markers and list bullets stay Markdown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .citations import MARKER, unescape_markers
 from .safe_text import markdown_literal
-from .types import Answer
+from .types import Answer, Turn
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -21,6 +23,18 @@ def answer_markdown(answer: Answer) -> str:
         where = markdown_literal(f"{c.report_id}, chars {c.start}-{c.end}")
         lines.append(f'[{c.marker}] {title} ({where}): "{quote}"')
     return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_markdown(turns: Sequence[Turn]) -> str:
+    """A conversation as Markdown: each question as a heading, its answer and citations below."""
+    parts = []
+    for turn in turns:
+        parts.append(f"## {markdown_literal(' '.join(turn.question.split()))}\n")
+        if turn.answer.standalone_question != turn.question:
+            searched = markdown_literal(turn.answer.standalone_question)
+            parts.append(f"*searched for: {searched}*\n")
+        parts.append(answer_markdown(turn.answer))
+    return "\n".join(parts)
 
 
 def _answer_text(text: str) -> str:

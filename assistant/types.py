@@ -121,6 +121,8 @@ class Answer:
                     "end": c.end,
                     "quote": c.quote,
                     "support": c.support,
+                    "publisher": c.source,
+                    "published": c.published.isoformat() if c.published else None,
                 }
                 for c in self.citations
             ],

@@ -200,7 +200,7 @@ def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
         "standalone_question",
     ]
     assert list(data["citations"][0]) == [  # type: ignore[index]
-        "marker", "report", "title", "start", "end", "quote", "support",
+        "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published",
     ]  # fmt: skip
 
 

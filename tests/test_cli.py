@@ -76,7 +76,9 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
     assert data["abstained"] is False and data["backend"] == "extractive"
     assert data["unsupported"] == 0
     cite = data["citations"][0]
-    assert list(cite) == ["marker", "report", "title", "start", "end", "quote", "support"]
+    assert list(cite) == [
+        "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published"
+    ]  # fmt: skip
     assert cite["support"] == "quoted", "an extractive answer's sentences are its spans"
     text = (CORPUS / cite["report"]).read_text(encoding="utf-8")
     assert text[cite["start"] : cite["end"]] == cite["quote"], (
@@ -343,6 +345,36 @@ def test_chat_keeps_history_between_questions(cli: Cli) -> None:
     assert "eight others were injured" in result.stdout
 
 
+def test_chat_commands_are_done_not_asked(cli: Cli, tmp_path: Path) -> None:
+    assert cli("ingest").returncode == 0
+    saved = tmp_path / "talk.md"
+    result = cli(
+        "chat",
+        input=f"/help\n/sources\nWhich road was closed?\n/sources\n/export {saved}\n/frobnicate\n"
+        "/new\n/quit\nnever asked\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "/export FILE" in out and "no answer yet" in out
+    assert out.count("Gaziantep-Aleppo road") >= 2, "the answer, then its sources again"
+    assert "unknown command /frobnicate" in result.stderr and "(new conversation)" in out
+    assert "never asked" not in out
+    exported = saved.read_text(encoding="utf-8")
+    assert exported.startswith("## Which road was closed?")
+    assert "Gaziantep-Aleppo road" in exported and "[1]" in exported
+
+
+def test_version_and_a_question_from_standard_input(cli: Cli) -> None:
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("assistant ")
+    assert any(ch.isdigit() for ch in version.stdout)
+    result = cli("ask", "-", "--json", input="Which road was closed?\n")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["question"] == "Which road was closed?"
+    assert "Gaziantep-Aleppo road" in data["answer"]
+
+
 def test_chat_on_an_empty_store_ingests_the_corpus_first(cli: Cli) -> None:
     result = cli("chat", input="Which road was closed?\n\n")
     assert result.returncode == 0, result.stderr
@@ -364,9 +396,11 @@ def _never_drives_the_terminal(output: str) -> None:
 
 
 def _hostile_corpus(root: Path) -> tuple[Path, str]:
-    """A report whose file name, title and text hold terminal controls and rich markup."""
+    """A report whose title and text hold terminal controls and rich markup, with markup in its
+    file name; and a file whose name holds controls (refused as an id, and named harmlessly)."""
     root.mkdir()
-    name = "notice\x1b[31m\u202e.txt"
+    (root / "bad\x1b[31m\u202e.txt").write_text("A log.\n\nThe tug arrived.\n", encoding="utf-8")
+    name = "notice[bold].txt"
     title = f"Harbour notice {TERMINAL_CONTROLS} {MARKUP} \u202eevil\u202c"
     log = "".join(f"Line {i} of the harbour log lists the boats that came in. " for i in range(40))
     text = (
@@ -382,15 +416,16 @@ def test_report_text_cannot_drive_the_terminal(tmp_path: Path, cli: Cli) -> None
     control characters are dropped, their rich markup is shown as written, and JSON escapes them."""
     corpus, name = _hostile_corpus(tmp_path / "reports")
     ingested = cli("ingest", str(corpus))
-    assert ingested.returncode == 0, ingested.stderr
+    assert ingested.returncode == 1 and "added 1" in ingested.stdout, ingested.stderr
+    assert "file name holds control characters" in ingested.stderr
     outputs = [ingested]
     listed = cli("reports")
     outputs.append(listed)
-    assert MARKUP in listed.stdout and "notice.txt" in listed.stdout
+    assert MARKUP in listed.stdout and name in listed.stdout, "markup in ids and titles is text"
     as_json = cli("reports", "--json")
     [record] = json.loads(as_json.stdout)
     assert record["id"] == name and MARKUP in record["title"], "JSON keeps the text, escaped"
-    assert "\\u202e" in as_json.stdout and "\\u001b" in as_json.stdout
+    assert "\\u202e" in as_json.stdout
     outputs.append(as_json)
     answered = cli("ask", "How often does the ferry to the island run?")
     assert "runs twice a day" in answered.stdout and MARKUP in answered.stdout
@@ -401,7 +436,7 @@ def test_report_text_cannot_drive_the_terminal(tmp_path: Path, cli: Cli) -> None
     outputs.append(cli("ask", "How often does the ferry run?", "--report", name + "\x1b]0;x\x07"))
     assert "no report with id" in outputs[-1].stderr
     outputs.append(cli("remove", name))
-    assert outputs[-1].returncode == 0 and "removed notice.txt" in outputs[-1].stdout
+    assert outputs[-1].returncode == 0 and f"removed {name}" in outputs[-1].stdout
     for result in outputs:
         _never_drives_the_terminal(result.stdout)
         _never_drives_the_terminal(result.stderr)
