@@ -39,6 +39,7 @@ def passage_meta(report: Report, p: Passage) -> dict[str, Any]:
         "end": p.end,
         "section": p.section,
         "sentences": json.dumps(p.sentences),
+        "pages": json.dumps(p.pages) if p.pages else "",
         "published": date_ord(report.published),
     }
 
@@ -58,6 +59,7 @@ def passage(pid: str, doc: str | None, meta: Any) -> Passage:
         text=doc or "",
         section=str(meta.get("section") or ""),
         sentences=sents,
+        pages=tuple((int(a), int(b)) for a, b in json.loads(str(meta.get("pages") or "[]"))),
     )
 
 

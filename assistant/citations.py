@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from .lexical import terms
 from .lexicon_en import ABBREVIATIONS, CONTINUATION_OPENERS
-from .types import Citation, ScoredPassage, Verdict
+from .types import Citation, ScoredPassage, Verdict, page_at
 
 # A marker is `[n]` or `[n, m]`; one a backslash escapes (`\[7]`) is text quoted from a report.
 MARKER = re.compile(r"(?<!\\)\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -98,6 +98,8 @@ def cite(
         quote=quote,
         published=sp.published,
         source=sp.source,
+        page=page_at(sp.passage.pages, start),
+        section=sp.passage.section,
         support=support,
         support_reason="" if support != "unsupported" else support_reason,
     )

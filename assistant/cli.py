@@ -279,7 +279,14 @@ def format_sources_of(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             where = ", ".join(
-                x for x in (c.source, c.published.isoformat() if c.published else None) if x
+                x
+                for x in (
+                    c.source,
+                    c.published.isoformat() if c.published else None,
+                    f"p. {c.page}" if c.page is not None else None,
+                    f"in “{c.section}”" if c.section else None,
+                )
+                if x
             )
             head = f"[{c.marker}] {c.support} · {c.title}" + (f" ({where})" if where else "")
             lines.append(f"{head} — {c.report_id} (chars {c.start}-{c.end})")

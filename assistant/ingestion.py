@@ -326,6 +326,7 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
         source=found.source or source,
         aliases=tuple(learn_aliases(text)),
         names=tuple(learn_names(text)),
+        pages=found.pages,
     )
 
 
@@ -399,9 +400,18 @@ def split_passages(report: Report, chunk_chars: int, version: str | None = None)
             text=text[spans[0][0] : spans[-1][1]],
             section=sec,
             sentences=tuple(spans),
+            pages=_pages_within(report.pages, spans[0][0], spans[-1][1]),
         )
         for i, (sec, spans) in enumerate(chunks)
     ]
+
+
+def _pages_within(
+    pages: tuple[tuple[int, int], ...], start: int, end: int
+) -> tuple[tuple[int, int], ...]:
+    """The page `start` lies on and the pages that begin before `end`."""
+    before = [p for p in pages if p[0] <= start][-1:]
+    return tuple(before + [p for p in pages if start < p[0] < end])
 
 
 def _cut(text: str, start: int, end: int, size: int) -> Iterator[tuple[int, int]]:

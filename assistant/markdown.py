@@ -20,7 +20,8 @@ def answer_markdown(answer: Answer) -> str:
     for c in answer.citations:
         quote = markdown_literal(" ".join(c.quote.split()))
         title = markdown_literal(" ".join(c.title.split()))
-        where = markdown_literal(f"{c.report_id}, chars {c.start}-{c.end}")
+        page = f", p. {c.page}" if c.page is not None else ""
+        where = markdown_literal(f"{c.report_id}{page}, chars {c.start}-{c.end}")
         lines.append(f'[{c.marker}] {title} ({where}): "{quote}"')
     return "\n".join(lines).rstrip() + "\n"
 

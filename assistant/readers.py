@@ -73,6 +73,7 @@ class Extracted:
     title: str | None = None
     published: date | None = None
     source: str | None = None
+    pages: tuple[tuple[int, int], ...] = ()  # (offset in text, page number) where pages start
 
 
 def _normalise_newlines(text: str) -> str:
@@ -278,11 +279,22 @@ def _read_pdf(data: bytes, name: str) -> Extracted:
         raise
     except Exception as exc:  # any parser failure on a damaged file means the same to a user
         raise UnreadableReport(name, "truncated or damaged PDF") from exc
-    text = _tidy("\n\n".join(p.strip() for p in pages))
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for number, page in enumerate(pages, 1):  # each page tidied alone, so its offset is exact
+        tidy = _tidy(page)
+        if tidy:
+            starts.append((offset, number))
+            parts.append(tidy)
+            offset += len(tidy) + 2
+    text = "\n\n".join(parts)
     if not text:
         raise UnreadableReport(name, "PDF has no extractable text (scanned?)")
     title = str(title or "").removeprefix("Microsoft Word - ").strip()
-    return Extracted(text, title if title.lower() not in ("", "untitled") else None)
+    return Extracted(
+        text, title if title.lower() not in ("", "untitled") else None, pages=tuple(starts)
+    )
 
 
 def _read_docx(data: bytes, name: str) -> Extracted:

@@ -25,6 +25,17 @@ class Report:
     source: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # (name, alias) pairs the report defines
     names: tuple[str, ...] = ()  # its multi-word names (to read unknown acronyms as initials)
+    pages: tuple[tuple[int, int], ...] = ()  # (offset where it starts, page number) for PDFs
+
+
+def page_at(pages: tuple[tuple[int, int], ...], offset: int) -> int | None:
+    """The page number the text offset lies on, from (start offset, page) pairs in order."""
+    found = None
+    for start, number in pages:
+        if start > offset:
+            break
+        found = number
+    return found
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class Passage:
     text: str
     section: str = ""
     sentences: tuple[tuple[int, int], ...] = ()
+    pages: tuple[tuple[int, int], ...] = ()
+    """Page starts (offset, number) that bear on it: the page it starts on and any that start
+    inside it (PDFs; empty otherwise), so a quote's page is known without the whole report."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ class Citation:
     source: str | None = None
     support: Verdict = "unsupported"
     support_reason: str = "not checked"
+    page: int | None = None  # the PDF page the quote starts on
+    section: str = ""  # the heading of the section the quote sits in
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,8 @@ class Answer:
                     "support": c.support,
                     "publisher": c.source,
                     "published": c.published.isoformat() if c.published else None,
+                    "page": c.page,
+                    "section": c.section or None,
                 }
                 for c in self.citations
             ],

@@ -201,6 +201,7 @@ def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
     ]
     assert list(data["citations"][0]) == [  # type: ignore[index]
         "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published",
+        "page", "section",
     ]  # fmt: skip
 
 

@@ -77,7 +77,8 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
     assert data["unsupported"] == 0
     cite = data["citations"][0]
     assert list(cite) == [
-        "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published"
+        "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published",
+        "page", "section"
     ]  # fmt: skip
     assert cite["support"] == "quoted", "an extractive answer's sentences are its spans"
     text = (CORPUS / cite["report"]).read_text(encoding="utf-8")

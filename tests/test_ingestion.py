@@ -755,3 +755,32 @@ def test_discover_names_a_folder_it_cannot_read(
         f"{root / 'locked'}/",
         "cannot read folder: permission denied",
     )
+
+
+def test_a_pdf_quote_carries_its_page_and_section_in_every_front_end(
+    tmp_path: Path, embedder
+) -> None:
+    from assistant import Assistant, Settings
+    from assistant.cli import format_answer
+    from assistant.markdown import answer_markdown
+    from assistant.ui.render import sources_html
+
+    pages = [
+        ["Harbour annual review", "", "The pilot service ran all year without incident."],
+        ["Dredging", "", "The dredger deepened the north channel to nine metres."],
+        [],  # an empty page still counts
+        ["Ferries", "", "The island ferry carried forty thousand passengers in the summer."],
+    ]
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "review.pdf").write_bytes(pdf_bytes(pages, title="Harbour annual review"))
+    a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=embedder)
+    assert a.ingest([folder]).ok
+    answer = a.ask("How many passengers did the island ferry carry?")
+    [cite] = answer.citations
+    assert "forty thousand passengers" in cite.quote
+    assert cite.page == 4 and cite.section == "Ferries"
+    assert a.ask("How deep is the north channel?").citations[0].page == 2
+    assert answer.to_json()["citations"][0]["page"] == 4  # type: ignore[index]
+    assert "p. 4" in format_answer(answer) and "p. 4" in answer_markdown(answer)
+    assert "page 4" in sources_html(answer, a.report_text)

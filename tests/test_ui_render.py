@@ -249,8 +249,10 @@ def test_copy_as_markdown_shows_report_markup_as_text() -> None:
 def test_a_rewritten_follow_up_shows_what_was_searched() -> None:
     from assistant.types import Answer
 
-    follow = Answer(question="And the injured?", text="Eight were injured.", query="How many "
-                    "people were killed or injured in the shelling?")  # fmt: skip
-    assert "searched for: How many people were killed or injured" in answer_message(follow)
-    alone = Answer(question="Who fled?", text="Nobody.", query="Who fled?")
-    assert "searched for" not in answer_message(alone)
+    def answer(question: str, query: str) -> Answer:
+        return Answer(question, "Nothing found.", (), True, "extractive", query=query)
+
+    follow = answer("And the injured?", "How many were killed in the shelling? And the injured?")
+    shown = answer_message(follow)  # punctuation is sent as entities: Markdown-inert
+    assert '<span class="searched">searched for: How many were killed in the shelling' in shown
+    assert "searched for" not in answer_message(answer("Who fled?", "Who fled?"))

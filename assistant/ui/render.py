@@ -144,7 +144,7 @@ def _citation_html(
         f'<div class="src" id="src-{c.marker}">'
         f'<div class="src-head"><span class="src-n">[{c.marker}]</span> '
         f'<span class="src-title">{escape(c.title)}</span>{_support_html(c)}</div>'
-        f"{_meta_html(c.published, c.source, c.report_id)}"
+        f"{_meta_html(c.published, c.source, c.report_id, c.page, c.section)}"
         f'<blockquote class="src-context">{escape(before)}'
         f'<mark class="quote">{escape(c.quote)}</mark>{escape(after)}</blockquote>'
         f"{_open_button(c.report_id, c.start, c.end, 'Open the full report')}</div>"
@@ -202,10 +202,20 @@ def _considered_html(sp: ScoredPassage) -> str:
     )
 
 
-def _meta_html(published: date | None, source: str | None, report_id: str) -> str:
+def _meta_html(
+    published: date | None,
+    source: str | None,
+    report_id: str,
+    page: int | None = None,
+    section: str = "",
+) -> str:
     meta = meta_line(published, source)
     parts = [escape(meta)] if meta else []
     parts.append(f"<code>{escape(report_id)}</code>")
+    if page is not None:
+        parts.append(f'<span class="src-page">page {page}</span>')
+    if section:
+        parts.append(f'<span class="src-section">in “{escape(section)}”</span>')
     return f'<div class="src-meta">{" · ".join(parts)}</div>'
 
 
