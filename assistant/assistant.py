@@ -13,6 +13,7 @@ from . import validation
 from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
+from .conversations import ConversationInfo, ConversationStore, SavedConversation
 from .embeddings import Embedder, make_embedder
 from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownReport
 from .indexer import Indexer, Progress
@@ -88,6 +89,7 @@ class Assistant:
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
         self._aliases: tuple[dict[str, ReportRecord], AliasTable] | None = None
+        self._conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -294,11 +296,55 @@ class Assistant:
         validation.stream_options(kwargs)
         return self.stream(question, **kwargs).result()
 
-    def chat(self, **defaults: Any) -> Chat:
+    def chat(
+        self, *, save: bool = False, resume: str | None = None, owner: str = "", **defaults: Any
+    ) -> Chat:
         """A conversation whose follow-up questions use the earlier turns; `defaults` are
-        options of `stream` for each of its questions."""
+        options of `stream` for each of its questions. With `save`, every turn is kept in the
+        conversation file (its id is `chat.id`); `resume` continues a saved one (and saves)."""
         validation.stream_options(defaults, reserved=Chat.RESERVED)
-        return Chat(self, defaults)
+        chat = Chat(self, defaults)
+        if resume is not None:
+            saved = self.conversation(resume, owner=owner)
+            for turn in saved.turns:
+                chat.conversation.add(turn.question, turn.answer)
+            chat.id, chat.owner = resume, owner
+        elif save:
+            settings = {"backend": defaults.get("backend") or self.settings.chosen_backend}
+            chat.owner = owner
+            chat.id = ""  # created with the first question, named after it
+            chat.settings_used = settings
+        return chat
+
+    # saved conversations ----------------------------------------------------------------------
+
+    def conversations(
+        self, *, search: str | None = None, owner: str = ""
+    ) -> list[ConversationInfo]:
+        """Saved conversations, newest first; `search` matches titles, questions and answers."""
+        return self._conversations.list(owner, search)
+
+    def conversation(self, conversation_id: str, *, owner: str = "") -> SavedConversation:
+        """A saved conversation; a turn whose cited report changed or went is marked stale."""
+        current = {rid: rec.version for rid, rec in self.store.records().items()}
+        return self._conversations.get(conversation_id, current, owner)
+
+    def rename_conversation(self, conversation_id: str, title: str, *, owner: str = "") -> None:
+        self._conversations.rename(conversation_id, title, owner)
+
+    def delete_conversation(self, conversation_id: str, *, owner: str = "") -> None:
+        self._conversations.delete(conversation_id, owner)
+
+    def _save_turn(self, chat: Chat, answer: Answer) -> None:
+        if not chat.id:
+            chat.id = self._conversations.create(answer.question, chat.owner, chat.settings_used)
+        records = self.store.records()
+        versions = {
+            c.report_id: records[c.report_id].version
+            for c in answer.citations
+            if c.report_id in records
+        }
+        self._conversations.add_turn(chat.id, answer, versions)
 
     def prompt_hashes(self) -> dict[str, str]:
         return hashes()
@@ -313,6 +359,9 @@ class Chat:
         self.assistant = assistant
         self.defaults = defaults
         self.conversation = Conversation()
+        self.id: str | None = None  # a saved conversation's id ("" until its first turn)
+        self.owner = ""
+        self.settings_used: dict[str, Any] = {}
 
     @property
     def turns(self) -> list[Turn]:
@@ -322,17 +371,22 @@ class Chat:
         validation.stream_options(kwargs, reserved=self.RESERVED)
         options = {**self.defaults, **kwargs}
         return self.assistant.stream(
-            question,
-            history=self.conversation.recent(),
-            on_done=lambda a: self.conversation.add(question, a),
-            **options,
+            question, history=self.conversation.recent(), on_done=self._done, **options
         )
+
+    def _done(self, answer: Answer) -> None:
+        self.conversation.add(answer.question, answer)
+        if self.id is not None:
+            self.assistant._save_turn(self, answer)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         return self.stream(question, **kwargs).result()
 
     def reset(self) -> None:
+        """Start over: a saved chat starts a new saved conversation with its next question."""
         self.conversation.clear()
+        if self.id is not None:
+            self.id = ""
 
 
 __all__ = ["AnswerStream", "Assistant", "AssistantError", "Chat"]

@@ -16,6 +16,7 @@ import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from .config import Settings
 from .errors import AssistantError, ConfigError, EmptyIndex
 from .markdown import conversation_markdown
 from .safe_text import UNSAFE_CHARS, terminal_safe
-from .types import Answer
+from .types import Answer, Turn
 from .validation import MAX_TOP_K
 
 
@@ -91,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         "chat", help="a conversation in the terminal (follow-ups use the history)"
     )
     chat.add_argument("--backend", choices=ANSWERERS.names(), default=None)
+    chat.add_argument("--resume", metavar="ID", default=None, help="continue a saved conversation")
+
+    hist = sub.add_parser("history", help="saved conversations, newest first")
+    hist.add_argument("--search", default=None, help="only those whose text contains this")
+    hist.add_argument("--json", action="store_true")
+
+    exp = sub.add_parser("export", help="a saved conversation with its citations, to a file")
+    exp.add_argument("conversation_id", metavar="ID")
+    exp.add_argument("--format", choices=["md", "json"], default="md")
+    exp.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
 
     rep = sub.add_parser("reports", help="list stored reports")
     rep.add_argument("--json", action="store_true")
@@ -340,17 +351,30 @@ CHAT_HELP = """commands (never sent as questions):
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings)
-    chat = assistant.chat(backend=args.backend)
+    if args.resume:
+        chat = assistant.chat(backend=args.backend, resume=args.resume)
+        echo(f"(resuming conversation {args.resume}: {len(chat.turns)} earlier answer(s))")
+    else:
+        chat = assistant.chat(backend=args.backend, save=True)
     _line_editing(settings)
     echo("Ask about the reports. /help lists the commands; an empty line or Ctrl-D quits.")
+    try:
+        _chat_loop(assistant, chat, settings)
+    finally:
+        if chat.id:
+            echo(f"saved as conversation {chat.id} (assistant chat --resume {chat.id})", err=True)
+    return 0
+
+
+def _chat_loop(assistant: Any, chat: Any, settings: Settings) -> None:
     while True:
         try:
             line = input("> ").strip()
         except EOFError:
             echo()
-            return 0
+            return
         if not line or line in ("/quit", "/exit", "/q"):
-            return 0
+            return
         if line.startswith("/") and CHAT_COMMAND.match(line):
             _chat_command(line, chat)
             continue
@@ -417,6 +441,63 @@ def _line_editing(settings: Settings) -> None:
             readline.write_history_file(history)
 
     atexit.register(save)
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    found = _assistant(settings).conversations(search=args.search)
+    if args.json:
+        echo_json([
+            {"id": c.id, "title": c.title, "turns": c.turns, "created": _iso(c.created),
+             "updated": _iso(c.updated)}
+            for c in found
+        ])  # fmt: skip
+    elif not found:
+        echo("no saved conversations" + (f" mention '{args.search}'" if args.search else ""))
+    else:
+        for c in found:
+            echo(f"{c.id}\t{_iso(c.updated)[:16]}\t{c.turns} answer(s)\t{c.title}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    saved = _assistant(settings).conversation(args.conversation_id)
+    if args.format == "json":
+        text = json.dumps(
+            {
+                "id": saved.info.id,
+                "title": saved.info.title,
+                "created": _iso(saved.info.created),
+                "updated": _iso(saved.info.updated),
+                "settings": dict(saved.settings),
+                "turns": [
+                    {"question": t.question, "answer": t.answer.to_json(), "stale": dict(t.stale)}
+                    for t in saved.turns
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    else:
+        text = conversation_markdown(
+            [Turn(t.question, t.answer) for t in saved.turns],
+            [t.stale for t in saved.turns],
+            title=saved.info.title,
+        )
+    if args.output is None:
+        echo(text) if args.format == "md" else echo_json(json.loads(text))
+        return 0
+    try:
+        args.output.write_text(text + ("\n" if args.format == "json" else ""), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    echo(f"wrote {args.output}")
+    return 0
+
+
+def _iso(ts: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
@@ -503,6 +584,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "aliases": cmd_aliases,
     "remove": cmd_remove,
     "check": cmd_check,
+    "history": cmd_history,
+    "export": cmd_export,
     "eval": cmd_eval,
     "ui": cmd_ui,
 }

@@ -28,6 +28,10 @@ class UnknownReport(AssistantError):
     """A report id that the store does not hold."""
 
 
+class UnknownConversation(AssistantError):
+    """A saved conversation id that does not exist (or belongs to another user)."""
+
+
 class EmptyIndex(AssistantError):
     """A question was asked before any report was ingested."""
 

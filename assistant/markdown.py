@@ -7,11 +7,11 @@ answerer's own `[n]` markers and list bullets stay Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .citations import MARKER, unescape_markers
 from .safe_text import markdown_literal
-from .types import Answer, Turn
+from .types import Answer, Citation, Turn
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -26,26 +26,55 @@ def answer_markdown(answer: Answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def conversation_markdown(turns: Sequence[Turn]) -> str:
-    """A conversation as Markdown: each question as a heading, its answer and citations below."""
-    parts = []
-    for turn in turns:
+def conversation_markdown(
+    turns: Sequence[Turn], stale: Sequence[Mapping[str, str]] = (), title: str = ""
+) -> str:
+    """A conversation as Markdown with numbered footnotes: each question a heading, each answer
+    with its markers turned into footnote references, and one footnote per citation (quote,
+    report title, publisher, date, page, offsets). `stale[i]` names the reports of turn i that
+    changed or went since it was answered."""
+    parts = [f"# {markdown_literal(title)}\n"] if title else []
+    notes: list[str] = []
+    for i, turn in enumerate(turns):
         parts.append(f"## {markdown_literal(' '.join(turn.question.split()))}\n")
         if turn.answer.standalone_question != turn.question:
             searched = markdown_literal(turn.answer.standalone_question)
             parts.append(f"*searched for: {searched}*\n")
-        parts.append(answer_markdown(turn.answer))
-    return "\n".join(parts)
+        first = len(notes) + 1
+        numbers = {c.marker: first + k for k, c in enumerate(turn.answer.citations)}
+        notes += [_footnote(numbers[c.marker], c) for c in turn.answer.citations]
+        parts.append(_answer_text(turn.answer.text, numbers) + "\n")
+        for rid, what in sorted((stale[i] if i < len(stale) else {}).items()):
+            parts.append(f"> ⚠ {markdown_literal(rid)} was {what} after this answer.\n")
+    return "\n".join([*parts, *([""] if notes else []), *notes]).rstrip() + "\n"
 
 
-def _answer_text(text: str) -> str:
+def _footnote(n: int, c: Citation) -> str:
+    said = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else None) if x)
+    where = f"{c.report_id}" + (f", p. {c.page}" if c.page is not None else "")
+    quote = markdown_literal(" ".join(c.quote.split()))
+    head = markdown_literal(c.title + (f" ({said})" if said else ""))
+    return f"[^{n}]: “{quote}” — {head}, {markdown_literal(where)}, chars {c.start}-{c.end}"
+
+
+def _answer_text(text: str, footnotes: Mapping[int, int] | None = None) -> str:
+    """Answer text as Markdown: its own markers kept (or made footnote references), list
+    bullets kept, everything else literal."""
     out = []
     for line in text.split("\n"):
         bullet = "- " if line.startswith("- ") else ""
-        pieces = MARKER.split(line[len(bullet) :])  # text, marker number, text, ...
+        pieces = MARKER.split(line[len(bullet) :])  # text, marker numbers, text, ...
         said = "".join(
-            f"[{piece}]" if i % 2 else markdown_literal(unescape_markers(piece))
+            (_refs(piece, footnotes) if i % 2 else markdown_literal(unescape_markers(piece)))
             for i, piece in enumerate(pieces)
         )
         out.append(bullet + said)
     return "\n".join(out)
+
+
+def _refs(numbers: str, footnotes: Mapping[int, int] | None) -> str:
+    """The answer's marker "[1, 2]" as it is, or as footnote references "[^3][^4]"."""
+    if footnotes is None:
+        return f"[{numbers}]"
+    refs = [footnotes.get(int(n)) for n in numbers.split(",")]
+    return "".join(f"[^{r}]" for r in refs if r is not None)

@@ -5,9 +5,10 @@ All offsets are character offsets into `Report.text`, the normalised text every 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Verdict = Literal["quoted", "supported", "unsupported"]
 """How a cited span bears on the answer sentence citing it (see support.py)."""
@@ -148,6 +149,39 @@ class Answer:
             "incomplete": self.incomplete,
             "standalone_question": self.standalone_question,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Answer:
+        """An answer back from `to_json` (saved conversations): what was shown, with its
+        citations and verdicts; the passages considered and timings are not kept."""
+        citations = tuple(
+            Citation(
+                marker=int(c["marker"]),
+                report_id=str(c["report"]),
+                title=str(c["title"]),
+                start=int(c["start"]),
+                end=int(c["end"]),
+                quote=str(c["quote"]),
+                published=date.fromisoformat(c["published"]) if c.get("published") else None,
+                source=c.get("publisher"),
+                support=c.get("support", "unsupported"),
+                support_reason="" if c.get("support") != "unsupported" else "not checked",
+                page=c.get("page"),
+                section=c.get("section") or "",
+            )
+            for c in data.get("citations", [])
+        )
+        question = str(data["question"])
+        return cls(
+            question=question,
+            text=str(data["answer"]),
+            citations=citations,
+            abstained=bool(data["abstained"]),
+            backend=str(data.get("backend", "")),
+            query=str(data.get("standalone_question") or question),
+            unsupported=int(data.get("unsupported") or 0),
+            incomplete=data.get("incomplete"),
+        )
 
     @property
     def standalone_question(self) -> str:

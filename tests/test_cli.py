@@ -362,7 +362,7 @@ def test_chat_commands_are_done_not_asked(cli: Cli, tmp_path: Path) -> None:
     assert "never asked" not in out
     exported = saved.read_text(encoding="utf-8")
     assert exported.startswith("## Which road was closed?")
-    assert "Gaziantep-Aleppo road" in exported and "[1]" in exported
+    assert "Gaziantep-Aleppo road" in exported and "[^1]" in exported
 
 
 def test_version_and_a_question_from_standard_input(cli: Cli) -> None:

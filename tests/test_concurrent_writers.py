@@ -7,13 +7,14 @@ a version that might still become (or be) the current one.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, IngestSummary, Settings
 
 pytestmark = pytest.mark.server
 
@@ -49,16 +50,20 @@ def _complete(assistant: Assistant) -> dict[str, str]:
 
 
 def _race(machines: dict[str, Assistant], folders: dict[str, Path], rnd: int) -> None:
-    """Every machine ingests its own folder at the same moment."""
+    """Every machine ingests its own folder at the same moment; each report is committed by
+    one of them (the other's version is superseded), none is refused."""
     start = threading.Barrier(len(machines))
 
-    def run(w: str) -> None:
+    def run(w: str) -> IngestSummary:
         start.wait()
-        machines[w].ingest([folders[w]])
+        return machines[w].ingest([folders[w]])
 
     with ThreadPoolExecutor(len(machines)) as pool:
-        for future in [pool.submit(run, w) for w in machines]:
-            assert future.exception(timeout=120) is None, f"round {rnd}: {future.exception()!r}"
+        futures = [pool.submit(run, w) for w in machines]
+        summaries = [f.result(timeout=120) for f in futures]
+    committed = [rid for s in summaries for rid in s.added + s.updated]
+    assert all(not s.failed for s in summaries), f"round {rnd}: {summaries}"
+    assert sorted(set(committed)) == REPORTS, f"round {rnd}: every report committed by a writer"
 
 
 def test_two_writers_racing_on_one_server_never_lose_a_report(
@@ -72,6 +77,8 @@ def test_two_writers_racing_on_one_server_never_lose_a_report(
         folders = {w: tmp_path / w / f"round-{rnd}" for w in machines}
         for w, folder in folders.items():
             _write_version(folder, w, rnd)
+            if rnd:  # the machine's file was edited in place: its earlier version is gone
+                shutil.rmtree(tmp_path / w / f"round-{rnd - 1}")
         _race(machines, folders, rnd)
         for w, assistant in machines.items():
             assert _complete(assistant) == {}, f"round {rnd}, seen from machine {w}"

@@ -129,5 +129,6 @@ def test_chat_and_the_eval_harness_run_unchanged_against_the_server(
     assert chat.returncode == 0, chat.stderr
     assert "eight others were injured" in chat.stdout, chat.stderr
     assert "ingesting" not in chat.stderr, "the chat used the collection the eval built"
-    assert not (tmp_path / "d").exists(), "server mode keeps nothing in the local data folder"
+    kept = {p.name for p in (tmp_path / "d").rglob("*")} if (tmp_path / "d").exists() else set()
+    assert kept <= {"conversations.sqlite"}, "of the store, nothing is kept locally in server mode"
     assert not (tmp_path / "data").exists()
