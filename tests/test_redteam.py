@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -164,37 +162,6 @@ def test_a_giant_markdown_heading_is_text_not_every_passage_s_section() -> None:
     assert any("Heading word" in p.text for p in passages)  # still searchable, as text
     short = split_sentences("Intro.\n\n# Short heading\n\nBody.")
     assert [s.kind for s in short] == ["sentence", "heading", "sentence"]
-
-
-# --- chat -------------------------------------------------------------------------------------
-
-
-class _FakeChat:
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-
-    def reset(self) -> None:
-        pass
-
-
-def test_chat_commands_are_not_asked_as_questions(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`/help` was answered as a question; `/quit` too, and the chat went on."""
-    chat = _FakeChat()
-
-    def stream(question: str) -> Any:
-        chat.asked.append(question)
-        raise AssertionError("not a question")
-
-    chat.stream = stream  # type: ignore[attr-defined]
-    fake = SimpleNamespace(chat=lambda backend=None: chat, reports=lambda: ["r"])
-    monkeypatch.setattr(cli, "_assistant", lambda settings: fake)
-    lines = iter(["/help", "/quit", "never asked"])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
-    assert cli.main(["chat"]) == 0
-    assert chat.asked == []
-    assert "unknown command /help" in capsys.readouterr().err
 
 
 # --- files that are not what a folder of reports should hold ----------------------------------
