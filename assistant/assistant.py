@@ -335,16 +335,31 @@ class Assistant:
     def delete_conversation(self, conversation_id: str, *, owner: str = "") -> None:
         self._conversations.delete(conversation_id, owner)
 
-    def _save_turn(self, chat: Chat, answer: Answer) -> None:
-        if not chat.id:
-            chat.id = self._conversations.create(answer.question, chat.owner, chat.settings_used)
+    def record(
+        self,
+        answer: Answer,
+        conversation_id: str | None = None,
+        *,
+        owner: str = "",
+        settings_used: dict[str, Any] | None = None,
+    ) -> str:
+        """Save an answered turn in a conversation (a new one, named after its question, when
+        `conversation_id` is None or empty); returns the conversation's id. Front ends that keep
+        their own history (the UI) save through this."""
+        cid = conversation_id or self._conversations.create(
+            answer.question, owner, settings_used or {"backend": answer.backend}
+        )
         records = self.store.records()
         versions = {
             c.report_id: records[c.report_id].version
             for c in answer.citations
             if c.report_id in records
         }
-        self._conversations.add_turn(chat.id, answer, versions)
+        self._conversations.add_turn(cid, answer, versions)
+        return cid
+
+    def _save_turn(self, chat: Chat, answer: Answer) -> None:
+        chat.id = self.record(answer, chat.id, owner=chat.owner, settings_used=chat.settings_used)
 
     def prompt_hashes(self) -> dict[str, str]:
         return hashes()

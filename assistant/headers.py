@@ -15,7 +15,6 @@ _DATE_FORMATS = (
     "%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y",
     "%d %B, %Y", "%A, %d %B %Y", "%A, %B %d, %Y", "%A %d %B %Y", "%Y/%m/%d",
 )  # fmt: skip
-_DATELINE = re.compile(r"(.{2,60}?)\s+[-–—]\s+\S")
 
 
 def _head(text: str, lines: int = 12) -> str:
@@ -55,11 +54,11 @@ def parse_date(value: str) -> date | None:
 
 
 def header_metadata(text: str) -> tuple[date | None, str | None]:
-    """Publication date and source from the first five lines (a dateline, Source:, By, a date)."""
+    """Publication date and source from the first five lines (Source:, By, a date). A dateline
+    ("Port Elden, Norland – ...") names where the report was filed, not who published it."""
     published: date | None = None
     labelled: str | None = None
     byline: str | None = None
-    dateline: str | None = None
     lines = [line.strip() for line in _head(text, 8).split("\n") if line.strip()][:5]
     for line in lines:
         if m := LABEL_LINE.fullmatch(line):
@@ -75,15 +74,5 @@ def header_metadata(text: str) -> tuple[date | None, str | None]:
         elif (day := parse_date(line)) is not None:
             published = published or day
         elif len(line) > 150 or line.rstrip("\"'”’»)")[-1:] in TERMINALS:
-            # The first body sentence: it may open with a dateline; dates below it are not
-            # publication dates. (Shorter lines without a full stop above it are titles.)
-            if (m := _DATELINE.match(line)) and _looks_like_place(m.group(1)):
-                dateline = m.group(1).strip(" ,")
-            break
-    return published, labelled or byline or dateline
-
-
-def _looks_like_place(prefix: str) -> bool:
-    """A place such as `Port Elden, Norland` or `VARNA`: one to six capitalised words."""
-    words = prefix.replace(",", " ").split()
-    return 0 < len(words) <= 6 and all(w.lstrip("(")[:1].isupper() or w.isdigit() for w in words)
+            break  # the first body sentence: dates below it are not publication dates
+    return published, labelled or byline

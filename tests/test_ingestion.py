@@ -179,9 +179,9 @@ def test_sentence_missing_its_full_stop_ends_before_the_capitalised_line(sample:
     assert found[i + 1].startswith("These developments come amid escalating political tensions,\n")
 
 
-def test_dateline_gives_the_source_and_file_name_gives_the_title(sample: Path) -> None:
+def test_a_dateline_is_where_it_was_filed_not_the_source(sample: Path) -> None:
     report = read(sample / SDF)
-    assert report.source == "Damascus, Syria"
+    assert report.source is None, "a place is not a publisher"
     assert report.title == "Aleppo clashes army sdf"
     assert report.published is None
 
@@ -784,3 +784,17 @@ def test_a_pdf_quote_carries_its_page_and_section_in_every_front_end(
     assert answer.to_json()["citations"][0]["page"] == 4  # type: ignore[index]
     assert "p. 4" in format_answer(answer) and "p. 4" in answer_markdown(answer)
     assert "page 4" in sources_html(answer, a.report_text)
+
+
+def test_a_dateline_of_an_invented_place_is_not_a_publisher_but_a_source_line_is(
+    tmp_path: Path,
+) -> None:
+    filed = tmp_path / "filed.txt"
+    filed.write_text("Port Elden, Norland – The harbour reopened on Monday.\n", encoding="utf-8")
+    assert read(filed).source is None
+    labelled = tmp_path / "labelled.txt"
+    labelled.write_text(
+        "Harbour reopens\nSource: Norland Wire\n\nPort Elden, Norland – The harbour reopened.\n",
+        encoding="utf-8",
+    )
+    assert read(labelled).source == "Norland Wire"

@@ -451,6 +451,45 @@ def test_login_and_editor_rights_are_enforced(browser: Any, tmp_path: Path, embe
         page.get_by_role("button", name="Login").click()
         expect(page.locator("#upload")).to_be_visible()
         expect(page.locator("#remove")).to_be_visible()
+        page.locator("#conv-pick input").click()  # the reader's conversation is theirs alone
+        expect(page.get_by_role("option")).to_have_count(0)
         context.close()
     finally:
         app.close()
+
+
+def test_conversations_are_saved_searched_reopened_renamed_and_deleted(
+    user: User, tmp_path: Path
+) -> None:
+    page = user.page
+    title = f"Shelling casualties {tmp_path.name}"  # other tests share this server's list
+    search = page.locator("#conv-search textarea, #conv-search input").first
+    ask(page, KILLED, 1, "two people were killed")
+    ask(page, "And how many were injured?", 2, "eight others were injured")
+    page.locator("#conv-title textarea, #conv-title input").first.fill(title)
+    page.locator("#conv-rename").click()
+    expect(page.locator("#conv-status")).to_contain_text("Renamed")
+    page.locator("#new-chat").click()
+    expect(bots(page)).to_have_count(0)
+    ask(page, "Which road was closed?", 1, "Gaziantep-Aleppo road")
+
+    search.fill(title)
+    page.locator("#conv-pick input").click()
+    options = page.get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text(f"{title} · 2 answers")
+    options.first.click()
+    expect(bots(page)).to_have_count(2)
+    expect(bots(page).last).to_contain_text("eight others were injured")
+    ask(page, "And the injured?", 3)  # the reopened conversation goes on
+    page.locator("#conv-pick input").click()
+    expect(page.get_by_role("option").first).to_contain_text(f"{title} · 3 answers")
+    page.keyboard.press("Escape")
+    shoot(page, "conversations")
+
+    page.locator("#conv-delete").click()
+    expect(page.locator("#conv-status")).to_contain_text("Deleted")
+    expect(bots(page)).to_have_count(0)
+    page.locator("#conv-pick input").click()
+    expect(page.get_by_role("option")).to_have_count(0)
+    page.keyboard.press("Escape")

@@ -81,10 +81,25 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """The Conversations accordion: saved conversations to search, reopen, rename, delete."""
+
+    search: gr.Textbox
+    pick: gr.Dropdown
+    title: gr.Textbox
+    rename_btn: gr.Button
+    delete_btn: gr.Button
+    status: gr.HTML
+
+
+@dataclass(frozen=True)
 class Panels:
-    """Every component an event reads or writes, plus the session's conversation (`gr.State`)."""
+    """Every component an event reads or writes, plus the session's conversation (`gr.State`):
+    its turns and the id it is saved under ("" until its first answer)."""
 
     turns: gr.State
+    conv_id: gr.State
+    saved: Saved
     library: Library
     options: Options
     chat: Conversation
@@ -102,19 +117,40 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     app = gr.Blocks(title="Report assistant", fill_width=True)
     with app:
         turns = gr.State([])
+        conv_id = gr.State("")
         gr.Markdown(INTRO, elem_id="intro")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
+                saved = _saved_panel()
                 library = _library_panel()
                 options = _options_panel(assistant.settings)
             with gr.Column(scale=3, min_width=420):
                 chat = _conversation_panel()
             with gr.Column(scale=2, min_width=320):
                 reading = _reading_panel()
-        panels = Panels(turns, library, options, chat, reading)
+        panels = Panels(turns, conv_id, saved, library, options, chat, reading)
         _wire_conversation(handlers, panels)
+        _wire_saved(app, handlers, panels)
         _wire_library(app, handlers, panels)
     return app
+
+
+def _saved_panel() -> Saved:
+    with gr.Accordion("Conversations", open=True, elem_id="saved-panel"):
+        search = gr.Textbox(
+            placeholder="Search saved conversations…", show_label=False, elem_id="conv-search"
+        )
+        pick = gr.Dropdown([], value=None, label="Reopen a saved conversation", elem_id="conv-pick")
+        with gr.Row():
+            title = gr.Textbox(
+                placeholder="New title", show_label=False, elem_id="conv-title", scale=3
+            )
+            rename_btn = gr.Button("Rename", elem_id="conv-rename", size="sm", min_width=70)
+            delete_btn = gr.Button(
+                "Delete", variant="stop", elem_id="conv-delete", size="sm", min_width=70
+            )
+        status = gr.HTML("", elem_id="conv-status", js_on_load=None)
+    return Saved(search, pick, title, rename_btn, delete_btn, status)
 
 
 def _library_panel() -> Library:
@@ -203,8 +239,14 @@ def _reading_panel() -> Reading:
 def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
     """Asking, picking an earlier answer, opening reports, starting over, copying."""
     chat, reading = ui.chat, ui.reading
-    ask_inputs = [chat.msg, ui.turns, ui.options.backend, ui.options.top_k, ui.options.only]
-    ask_outputs = [chat.msg, chat.chatbot, ui.turns, reading.sources, chat.answer_md, chat.status]
+    ask_inputs = [
+        chat.msg, ui.turns, ui.options.backend, ui.options.top_k, ui.options.only, ui.conv_id,
+        ui.saved.search,
+    ]  # fmt: skip
+    ask_outputs = [
+        chat.msg, chat.chatbot, ui.turns, reading.sources, chat.answer_md, chat.status,
+        ui.conv_id, ui.saved.pick,
+    ]  # fmt: skip
     for trigger in (chat.msg.submit, chat.send.click):
         trigger(handlers.ask, ask_inputs, ask_outputs, concurrency_limit=ASK_CONCURRENCY)
     chat.chatbot.select(handlers.pick_turn, [ui.turns], [reading.sources, chat.answer_md]).then(
@@ -221,10 +263,34 @@ def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
         chat.answer_md,
         chat.status,
         reading.report_view,
+        ui.conv_id,
     ]
     chat.new_btn.click(handlers.new_conversation, None, cleared)
     chat.chatbot.clear(handlers.new_conversation, None, cleared)
     chat.copy_btn.click(None, [chat.answer_md], None, js=COPY_JS)
+
+
+def _wire_saved(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
+    """Saved conversations: the list (on load, and as the search changes), reopening one into
+    the chat, renaming and deleting; each person sees only their own (login name)."""
+    saved, chat, reading = ui.saved, ui.chat, ui.reading
+    saved.search.change(handlers.conversation_list, [saved.search], [saved.pick])
+    app.load(handlers.conversation_list, [saved.search], [saved.pick])
+    opened = [
+        chat.chatbot, ui.turns, ui.conv_id, reading.sources, chat.answer_md, saved.status,
+        saved.title,
+    ]  # fmt: skip
+    saved.pick.input(handlers.open_conversation, [saved.pick], opened)
+    saved.rename_btn.click(
+        handlers.rename_conversation,
+        [ui.conv_id, saved.title, saved.search],
+        [saved.pick, saved.status],
+    )
+    saved.delete_btn.click(
+        handlers.delete_conversation,
+        [ui.conv_id, saved.search],
+        [saved.pick, saved.status, chat.chatbot, ui.turns, ui.conv_id, reading.sources],
+    )
 
 
 def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:

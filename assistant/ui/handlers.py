@@ -28,8 +28,9 @@ NOT_EDITOR = (
 HISTORY_WINDOW = 6  # turns a follow-up question is condensed with
 
 # What an `ask` step yields: the message box, the chat, the turns state, the sources panel,
-# the Markdown copy of the answer and the status line (`gr.skip()` leaves one as it is).
-AskUpdate = tuple[Any, Any, Any, Any, Any, Any]
+# the Markdown copy of the answer, the status line, the saved conversation's id and the list
+# of saved conversations (`gr.skip()` leaves one as it is).
+AskUpdate = tuple[Any, Any, Any, Any, Any, Any, Any, Any]
 
 
 class Handlers:
@@ -77,15 +78,20 @@ class Handlers:
         backend: str,
         top_k: float,
         selected: list[str] | None,
+        conv_id: str = "",
+        search: str = "",
+        request: gr.Request | None = None,
     ) -> Iterator[AskUpdate]:
-        """Stream an answer into the chat; on success the turn joins the conversation and its
-        sources are shown, on a refusal the question stays in the box to be edited."""
+        """Stream an answer into the chat; on success the turn joins the conversation (and is
+        saved with it) and its sources are shown, on a refusal the question stays in the box to
+        be edited."""
         question = message.strip()
+        keep = (gr.skip(), gr.skip())  # the saved conversation's id and the list, unchanged
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), "", *keep
             return
         shown = render.messages(turns)
-        yield "", [*shown, *render.pending(question, "")], turns, gr.skip(), gr.skip(), ""
+        yield "", [*shown, *render.pending(question, "")], turns, gr.skip(), gr.skip(), "", *keep
         try:
             stream = self.assistant.stream(
                 question,
@@ -97,21 +103,91 @@ class Handlers:
             text = ""
             for delta in stream:
                 text += delta
-                yield gr.skip(), [*shown, *render.pending(question, text)], *([gr.skip()] * 4)
+                yield gr.skip(), [*shown, *render.pending(question, text)], *([gr.skip()] * 6)
             answer = stream.result()
         except AssistantError as exc:
-            yield message, shown, turns, gr.skip(), gr.skip(), render.notice_html(f"⚠ {exc}")
+            notice = render.notice_html(f"⚠ {exc}")
+            yield message, shown, turns, gr.skip(), gr.skip(), notice, *keep
             return
         turns = [*turns, Turn(question, answer)]
-        cut = answer.incomplete
+        notes = [f"⚠ incomplete answer: {answer.incomplete}"] if answer.incomplete else []
+        try:
+            conv_id = self.assistant.record(answer, conv_id or None, owner=_user(request))
+            listing = self.conversation_list(search, request)
+        except AssistantError as exc:  # the answer stands; only keeping it failed
+            notes.append(f"⚠ not saved: {exc}")
+            listing = gr.skip()
         yield (
             "",
             render.messages(turns),
             turns,
             render.sources_html(answer, self.assistant.report_text),
             render.markdown_copy(answer),
-            render.notice_html(f"⚠ incomplete answer: {cut}") if cut else "",
+            render.notice_html(" ".join(notes)) if notes else "",
+            conv_id,
+            listing,
         )
+
+    # saved conversations ----------------------------------------------------------------------
+
+    def conversation_list(self, search: str | None, request: gr.Request | None = None) -> Any:
+        """The person's saved conversations (newest first), filtered by `search`."""
+        found = self.assistant.conversations(
+            search=(search or "").strip() or None, owner=_user(request)
+        )
+        return gr.update(choices=render.conversation_choices(found), value=None)
+
+    def open_conversation(
+        self, cid: str | None, request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
+        """A saved conversation back in the chat, to read or to go on with; answers whose
+        reports changed or went since are named in the status line."""
+        if not cid:
+            return (gr.skip(),) * 7
+        try:
+            saved = self.assistant.conversation(cid, owner=_user(request))
+        except AssistantError as exc:
+            return (*(gr.skip(),) * 5, render.notice_html(f"⚠ {exc}"), gr.skip())
+        turns = [Turn(t.question, t.answer) for t in saved.turns]
+        return (
+            render.messages(turns),
+            turns,
+            saved.info.id,
+            render.SOURCES_PLACEHOLDER,
+            "",
+            render.stale_html(saved),
+            saved.info.title,
+        )
+
+    def rename_conversation(
+        self, cid: str, title: str, search: str, request: gr.Request | None = None
+    ) -> tuple[Any, Any]:
+        if not cid:
+            return gr.skip(), render.notice_html("Ask or reopen a conversation first.")
+        if not (title or "").strip():
+            return gr.skip(), render.notice_html("Type the new title first.")
+        try:
+            self.assistant.rename_conversation(cid, title, owner=_user(request))
+        except AssistantError as exc:
+            return gr.skip(), render.notice_html(f"⚠ {exc}")
+        return self.conversation_list(search, request), render.notice_html("Renamed.")
+
+    def delete_conversation(
+        self, cid: str, search: str, request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
+        """Delete the conversation on screen; the chat starts over."""
+        if not cid:
+            return (
+                gr.skip(),
+                render.notice_html("Reopen the conversation to delete first."),
+                *((gr.skip(),) * 4),
+            )
+        try:
+            self.assistant.delete_conversation(cid, owner=_user(request))
+        except AssistantError as exc:
+            return gr.skip(), render.notice_html(f"⚠ {exc}"), *((gr.skip(),) * 4)
+        listing = self.conversation_list(search, request)
+        return listing, render.notice_html("Deleted."), [], [], "", render.SOURCES_PLACEHOLDER
 
     def pick_turn(self, turns: list[Turn], evt: gr.SelectData) -> tuple[Any, Any]:
         """A click on a chat message (or a marker in it) shows that answer's sources again."""
@@ -190,8 +266,9 @@ class Handlers:
 
     @staticmethod
     def new_conversation() -> tuple[Any, ...]:
-        """Empty chat, history, panels and status: the next question starts from nothing."""
-        return [], [], render.SOURCES_PLACEHOLDER, "", "", render.REPORT_PLACEHOLDER
+        """Empty chat, history, panels and status: the next question starts from nothing (and
+        a new saved conversation)."""
+        return [], [], render.SOURCES_PLACEHOLDER, "", "", render.REPORT_PLACEHOLDER, ""
 
 
 def uploaded_only(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
@@ -206,6 +283,11 @@ def uploaded_only(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
         else:
             refused.append(path.name or str(path))
     return kept, refused
+
+
+def _user(request: gr.Request | None) -> str:
+    """The login name (conversations are per person when login is on), "" without login."""
+    return str(getattr(request, "username", None) or "") if request is not None else ""
 
 
 def discard_uploads(paths: Sequence[Path]) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from ..citations import unescape_markers
+from ..conversations import ConversationInfo, SavedConversation
 from ..markdown import answer_markdown
 from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
 
@@ -313,3 +314,32 @@ def _ingest_line(s: IngestSummary) -> str:
 def markdown_copy(answer: Answer | None) -> str:
     """What the copy button puts on the clipboard (see `answer_markdown`)."""
     return answer_markdown(answer) if answer is not None else ""
+
+
+# saved conversations --------------------------------------------------------------------------
+
+
+def conversation_choices(found: Iterable[ConversationInfo]) -> list[tuple[str, str]]:
+    """(label, id) pairs for the conversation picker: title, answers, last change."""
+    from datetime import datetime
+
+    return [
+        (
+            f"{c.title} · {c.turns} answer{'s' if c.turns != 1 else ''} · "
+            f"{datetime.fromtimestamp(c.updated).strftime('%Y-%m-%d %H:%M')}",
+            c.id,
+        )
+        for c in found
+    ]
+
+
+def stale_html(saved: SavedConversation) -> str:
+    """A note naming the answers whose cited reports changed or were removed since."""
+    lines = [
+        f"answer {i} cites {escape(rid)}, which was {what} since"
+        for i, t in enumerate(saved.turns, 1)
+        for rid, what in sorted(t.stale.items())
+    ]
+    if not lines:
+        return ""
+    return notice_html("⚠ " + "; ".join(lines) + ": its quotes may no longer be in the report.")
