@@ -11,6 +11,7 @@ which doubles storage and read time. The benchmark compares against that default
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import logging
 import threading
@@ -159,6 +160,7 @@ class ChromaStore:
         self._client: Any = None
         self._passages: Any = None
         self._registry: Any = None
+        self._cache: Any = None
         self._records: tuple[str, dict[str, ReportRecord]] | None = None
 
     @classmethod
@@ -211,7 +213,7 @@ class ChromaStore:
         except Exception as exc:
             reason = str(exc).splitlines()[0][:200] if str(exc).strip() else ""
             if _is_connection_failure(exc):
-                self._client = self._passages = self._registry = None
+                self._client = self._passages = self._registry = self._cache = None
                 raise StoreUnavailable(
                     f"{self.where} is unavailable: {reason or exc.__class__.__name__}"
                 ) from exc
@@ -247,7 +249,7 @@ class ChromaStore:
             for name in (self.name, f"{self.name}-registry"):
                 if name in {c if isinstance(c, str) else c.name for c in client.list_collections()}:
                     client.delete_collection(name)
-        self._client = self._passages = self._registry = None
+        self._client = self._passages = self._registry = self._cache = None
         self._records = None
         self._seen = None
 
@@ -284,6 +286,7 @@ class ChromaStore:
         """Forget every handle and connect afresh. An embedded client's old in-memory index is
         closed a minute later, when no question can still be using it."""
         client, self._client, self._passages, self._registry = self._client, None, None, None
+        self._cache = None
         self._records = None
         now = time.monotonic()
         if client is not None and self._exclusive:
@@ -557,6 +560,43 @@ class ChromaStore:
             for pid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
             if meta is not None  # a record deleted by another client, still in a stale index
         ]
+
+    # embedding cache --------------------------------------------------------------------------
+
+    def _vectors(self) -> Any:
+        """The cache collection of this embedding model (its own: vector sizes differ by model;
+        not dropped by a rebuild, which is when it saves the most)."""
+        if self._cache is None:
+            self._open()
+            tag = hashlib.sha256(self.embed_model.encode()).hexdigest()[:10]
+            with self._guard():
+                self._cache = self._client.get_or_create_collection(
+                    f"{self.name}-vectors-{tag}",
+                    embedding_function=None,
+                    metadata={"embed_model": self.embed_model},
+                )
+        return self._cache
+
+    def cached_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        col = self._vectors()
+        out: dict[str, np.ndarray] = {}
+        wanted = list(dict.fromkeys(keys))
+        with self._guard():
+            for i in range(0, len(wanted), PAGE):
+                got = col.get(ids=wanted[i : i + PAGE], include=["embeddings"])
+                embeddings = got["embeddings"] if got["embeddings"] is not None else []
+                for key, vector in zip(got["ids"], embeddings, strict=True):
+                    out[key] = np.asarray(vector, dtype=np.float32)
+        return out
+
+    def cache_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        if not len(keys):
+            return
+        col = self._vectors()
+        with self._guard():
+            step = max(1, min(PAGE, int(self._client.get_max_batch_size())))
+            for i in range(0, len(keys), step):
+                col.upsert(ids=list(keys[i : i + step]), embeddings=vectors[i : i + step])
 
     def count(self) -> int:
         col, _ = self._open()

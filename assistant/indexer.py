@@ -21,7 +21,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import ConfigError, UnreadableReport
 from .ingestion import read_report, split_passages, survey
-from .store import CommitOutcome, ReportRecord, Staged, VectorStore, new_version
+from .store import CommitOutcome, ReportRecord, Staged, VectorStore, new_version, vector_key
 from .types import IngestSummary, Passage, Report
 
 Progress = Callable[[int, int, str], None]
@@ -204,7 +204,7 @@ class Indexer:
         if not batch:
             return
         items = [(b.report, p) for b in batch if b.report for p in b.passages]
-        vectors = self._embed([embed_text(r, p) for r, p in items])
+        vectors, embedded = self._vectors([embed_text(r, p) for r, p in items])
         self.store.upsert_passages(items, vectors)
         staged = [
             Staged(
@@ -217,7 +217,23 @@ class Indexer:
         for rid in outcome.committed:
             (summary.updated if rid in records else summary.added).append(rid)
         summary.superseded += outcome.superseded
-        summary.passages_embedded += len(items)
+        summary.passages_embedded += embedded
+
+    def _vectors(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """A vector per text, embedding only texts the store's cache has not seen with this
+        model (an edited paragraph re-embeds its passages, not the whole report); returns the
+        vectors and how many were embedded."""
+        if self.embedder is None or not texts:
+            return self._embed(texts), len(texts) if self.embedder is not None else 0
+        keys = [vector_key(self.embedder.model_name, t) for t in texts]
+        cached = self.store.cached_vectors(keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        if todo:
+            first = {k: i for i, k in reversed(list(enumerate(keys)))}
+            fresh = self._embed([texts[first[k]] for k in todo])
+            self.store.cache_vectors(todo, fresh)
+            cached.update(zip(todo, fresh, strict=True))
+        return np.stack([cached[k] for k in keys]).astype(np.float32), len(todo)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self.embedder is None:  # lexical-only store: Chroma still wants a vector per record

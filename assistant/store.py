@@ -12,6 +12,7 @@ and nobody deletes passages of a version that is, or may still become, the curre
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
@@ -80,6 +81,11 @@ def passage_id(report_id: str, version: str, index: int) -> str:
     """Passage ids carry their version, so writers of different versions never overwrite each
     other's passages; `version_of_id` reads it back (report ids may contain '::')."""
     return f"{report_id}::{version}::{index}"
+
+
+def vector_key(embed_model: str, text: str) -> str:
+    """What a vector is cached under: the model and the exact text it embedded."""
+    return hashlib.sha256(f"{embed_model}\n{text}".encode()).hexdigest()[:40]
 
 
 def version_of_id(pid: str) -> str:
@@ -181,6 +187,13 @@ class VectorStore(Protocol):
         self, vector: np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[Passage, str, float]]:
         """Nearest passages as (passage, version, cosine similarity)."""
+
+    def cached_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors embedded before, by `vector_key` (kept apart from the passages: a rebuild or
+        another machine on the same server reuses them); the keys not cached are absent."""
+
+    def cache_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember freshly embedded vectors under their `vector_key`."""
 
     def count(self) -> int:
         """Number of stored passages (all versions)."""

@@ -37,6 +37,57 @@ def test_reingesting_an_unchanged_corpus_embeds_nothing(
     assert passage_count(a) == stored == sum(r.passages for r in a.reports())
 
 
+class CountingEmbedder:
+    """The session's model, counting the passages it is asked to embed."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.model_name, self.dim, self.passages = inner, inner.model_name, inner.dim, 0
+
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        self.passages += len(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):  # type: ignore[no-untyped-def]
+        return self.inner.embed_query(text)
+
+
+def test_an_edit_or_a_rebuild_embeds_only_text_never_embedded_before(
+    store_settings: Settings, embedder, tmp_path: Path
+) -> None:
+    """Vectors are cached in the store by model and text: an edited paragraph re-embeds its own
+    passage, a rebuild of an unchanged corpus embeds nothing, and another machine on the same
+    server reuses what the first embedded."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    paragraphs = [
+        f"Paragraph {i}: the harbour office logged {i * 3 + 1} arrivals at berth {i} and noted "
+        f"the tide tables for quay {i}, which the pilots checked twice that week."
+        for i in range(60)
+    ]
+    report = folder / "harbour-log.txt"
+    report.write_text("Harbour log\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    counting = CountingEmbedder(embedder)
+    a = Assistant(store_settings, embedder=counting)  # type: ignore[arg-type]
+    first = a.ingest([folder])
+    total = a.reports()[0].passages
+    assert counting.passages == first.passages_embedded == total >= 10
+    paragraphs[30] = paragraphs[30].replace("checked twice", "checked three times")
+    report.write_text("Harbour log\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    edited = a.ingest([folder])
+    assert edited.updated == ["harbour-log.txt"] and edited.passages_embedded == 1
+    assert counting.passages == total + 1
+    assert "checked three times" in a.ask("How many times did the pilots check quay 30?").text
+    rebuilt = a.ingest([folder], rebuild=True)
+    assert rebuilt.added == ["harbour-log.txt"] and rebuilt.passages_embedded == 0
+    assert a.store.count() == total
+    if store_settings.chroma_url:  # another machine on the same server
+        other = CountingEmbedder(embedder)
+        elsewhere = store_settings.model_copy(update={"data_dir": tmp_path / "other"})
+        b = Assistant(elsewhere, embedder=other)  # type: ignore[arg-type]
+        b.ingest([folder], rebuild=True)
+        assert other.passages == 0, "the same text, the same model: embedded once for everyone"
+
+
 def test_a_changed_file_replaces_its_passages_without_duplicates(
     store_settings: Settings, make_assistant, corpus_copy: Path
 ) -> None:

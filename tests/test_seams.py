@@ -60,6 +60,7 @@ class MemoryStore:
         self._gen = ""
         self._reports: dict[str, tuple[Report, int, str]] = {}
         self._passages: dict[str, tuple[Passage, str, np.ndarray]] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     def drop(self) -> None:
         self._reports.clear()
@@ -147,6 +148,12 @@ class MemoryStore:
             if filters is None or (p.report_id in records and filters.allows(records[p.report_id]))
         ]
         return sorted(hits, key=lambda x: -x[2])[:n]
+
+    def cached_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return {k: self._cache[k] for k in keys if k in self._cache}
+
+    def cache_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        self._cache.update(zip(keys, vectors, strict=True))
 
     def count(self) -> int:
         return len(self._passages)
