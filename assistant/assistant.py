@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .conversations import ConversationInfo, ConversationStore, SavedConversation
+from .docx_export import conversation_docx
 from .embeddings import Embedder, make_embedder
 from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownReport
 from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
+from .markdown import conversation_markdown
 from .memory import Conversation
 from .prompts import hashes
 from .retrieval import Filters, Retriever
@@ -329,6 +332,20 @@ class Assistant:
         current = {rid: rec.version for rid, rec in self.store.records().items()}
         return self._conversations.get(conversation_id, current, owner)
 
+    def export(self, conversation_id: str, fmt: str = "md", *, owner: str = "") -> bytes:
+        """A saved conversation as a file: `md` (numbered footnotes), `docx` (Word footnotes) or
+        `json` (the API's own data, with the stale flags)."""
+        saved = self.conversation(conversation_id, owner=owner)
+        turns = [Turn(t.question, t.answer) for t in saved.turns]
+        stale = [t.stale for t in saved.turns]
+        if fmt == "md":
+            return conversation_markdown(turns, stale, title=saved.info.title).encode("utf-8")
+        if fmt == "docx":
+            return conversation_docx(turns, stale, title=saved.info.title)
+        if fmt == "json":
+            return json.dumps(_conversation_json(saved), ensure_ascii=False, indent=2).encode()
+        raise ValueError(f"export format must be md, docx or json, not {fmt!r}")
+
     def rename_conversation(self, conversation_id: str, title: str, *, owner: str = "") -> None:
         self._conversations.rename(conversation_id, title, owner)
 
@@ -363,6 +380,23 @@ class Assistant:
 
     def prompt_hashes(self) -> dict[str, str]:
         return hashes()
+
+
+def _conversation_json(saved: SavedConversation) -> dict[str, Any]:
+    def iso(ts: float) -> str:
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+    return {
+        "id": saved.info.id,
+        "title": saved.info.title,
+        "created": iso(saved.info.created),
+        "updated": iso(saved.info.updated),
+        "settings": dict(saved.settings),
+        "turns": [
+            {"question": t.question, "answer": t.answer.to_json(), "stale": dict(t.stale)}
+            for t in saved.turns
+        ],
+    }
 
 
 class Chat:

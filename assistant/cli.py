@@ -30,7 +30,7 @@ from .config import Settings
 from .errors import AssistantError, ConfigError, EmptyIndex
 from .markdown import conversation_markdown
 from .safe_text import UNSAFE_CHARS, terminal_safe
-from .types import Answer, Turn
+from .types import Answer
 from .validation import MAX_TOP_K
 
 
@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="a saved conversation with its citations, to a file")
     exp.add_argument("conversation_id", metavar="ID")
-    exp.add_argument("--format", choices=["md", "json"], default="md")
+    exp.add_argument("--format", choices=["md", "docx", "json"], default="md")
     exp.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
 
     rep = sub.add_parser("reports", help="list stored reports")
@@ -460,34 +460,14 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    saved = _assistant(settings).conversation(args.conversation_id)
-    if args.format == "json":
-        text = json.dumps(
-            {
-                "id": saved.info.id,
-                "title": saved.info.title,
-                "created": _iso(saved.info.created),
-                "updated": _iso(saved.info.updated),
-                "settings": dict(saved.settings),
-                "turns": [
-                    {"question": t.question, "answer": t.answer.to_json(), "stale": dict(t.stale)}
-                    for t in saved.turns
-                ],
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    else:
-        text = conversation_markdown(
-            [Turn(t.question, t.answer) for t in saved.turns],
-            [t.stale for t in saved.turns],
-            title=saved.info.title,
-        )
+    data = _assistant(settings).export(args.conversation_id, args.format)
     if args.output is None:
-        echo(text) if args.format == "md" else echo_json(json.loads(text))
+        if args.format == "docx":
+            raise ConfigError("a .docx export needs a file: add -o FILE")
+        echo(data.decode("utf-8"))
         return 0
     try:
-        args.output.write_text(text + ("\n" if args.format == "json" else ""), encoding="utf-8")
+        args.output.write_bytes(data)
     except OSError as exc:
         raise ConfigError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     echo(f"wrote {args.output}")

@@ -76,9 +76,7 @@ def main() -> int:
         cut = text.index("\n\n", len(text) // 2)
         long.write_text(text[:cut] + " A late correction was added here." + text[cut:], "utf-8")
         rows.append(_timed("one-paragraph edit", lambda: a.ingest([root / "corpus"])))
-        rows.append(
-            _timed("rebuild, unchanged", lambda: a.ingest([root / "corpus"], rebuild=True))
-        )
+        rows.append(_timed("rebuild, unchanged", lambda: a.ingest([root / "corpus"], rebuild=True)))
     print(f"long report: {passages} passages; corpus: {ARTICLES + 1} reports")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"long_report_passages": passages, "rows": rows}, indent=2))

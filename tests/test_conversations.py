@@ -3,11 +3,14 @@ citations, and honest about reports that changed after they were answered."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sqlite3
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from assistant import Assistant, AssistantError, Settings
@@ -114,5 +117,23 @@ def test_history_resume_and_export_from_the_command_line(cli, tmp_path: Path) ->
     for turn in data["turns"]:
         for c in turn["answer"]["citations"]:
             assert c["quote"] == report[c["start"] : c["end"]] or c["report"] != SDF_REPORT
+    as_docx = tmp_path / "talk.docx"
+    assert cli("export", cid, "--format", "docx", "-o", str(as_docx)).returncode == 0
+    with zipfile.ZipFile(as_docx) as z:
+        body, footnotes = (
+            z.read("word/document.xml").decode(),
+            z.read("word/footnotes.xml").decode(),
+        )
+        assert "footnotes.xml" in z.read("word/_rels/document.xml.rels").decode()
+    refs = re.findall(r'<w:footnoteReference w:id="(\d+)"/>', body)
+    texts = dict(
+        re.findall(r'<w:footnote w:id="(\d+)">.*?<w:t xml:space="preserve"> (.*?)</w:t>', footnotes)
+    )
+    assert refs and set(refs) == set(texts), "every reference has its Word footnote"
+    for text in texts.values():
+        quote = html.unescape(text).split("”")[0].lstrip("“")
+        assert quote in flat, "each footnote quotes the report"
+    opened = docx.Document(str(as_docx))  # Word's own reader opens it
+    assert opened.paragraphs[0].text == KILLED
     missing = cli("export", "nope")
     assert missing.returncode != 0 and "no conversation with id 'nope'" in missing.stderr

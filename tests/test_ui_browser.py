@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,6 +486,17 @@ def test_conversations_are_saved_searched_reopened_renamed_and_deleted(
     page.locator("#conv-pick input").click()
     expect(page.get_by_role("option").first).to_contain_text(f"{title} · 3 answers")
     page.keyboard.press("Escape")
+    page.locator("#export-format").get_by_text("docx").click()
+    page.locator("#conv-export").click()
+    expect(page.locator("#conv-status")).to_contain_text("Exported as conversation-")
+    link = page.locator("#export-file a[download]").first
+    expect(link).to_have_attribute("download", re.compile(r"^conversation-\w+\.docx$"))
+    with page.expect_download() as got:
+        link.click()
+    saved = tmp_path / "export.docx"
+    got.value.save_as(saved)
+    with zipfile.ZipFile(saved) as z:
+        assert z.read("word/footnotes.xml").count(b"<w:footnoteRef/>") >= 3
     shoot(page, "conversations")
 
     page.locator("#conv-delete").click()

@@ -90,6 +90,9 @@ class Saved:
     rename_btn: gr.Button
     delete_btn: gr.Button
     status: gr.HTML
+    export_format: gr.Radio
+    export_btn: gr.Button
+    export_file: gr.File
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,19 @@ def _saved_panel() -> Saved:
                 "Delete", variant="stop", elem_id="conv-delete", size="sm", min_width=70
             )
         status = gr.HTML("", elem_id="conv-status", js_on_load=None)
-    return Saved(search, pick, title, rename_btn, delete_btn, status)
+        with gr.Row():
+            export_format = gr.Radio(
+                ["md", "docx", "json"], value="md", show_label=False, elem_id="export-format"
+            )
+            export_btn = gr.Button("Export", elem_id="conv-export", size="sm", min_width=70)
+        export_file = gr.File(
+            label="Exported conversation (citations as footnotes)",
+            interactive=False,
+            elem_id="export-file",
+        )
+    return Saved(
+        search, pick, title, rename_btn, delete_btn, status, export_format, export_btn, export_file
+    )
 
 
 def _library_panel() -> Library:
@@ -285,6 +300,11 @@ def _wire_saved(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
         handlers.rename_conversation,
         [ui.conv_id, saved.title, saved.search],
         [saved.pick, saved.status],
+    )
+    saved.export_btn.click(
+        handlers.export_conversation,
+        [ui.conv_id, saved.export_format],
+        [saved.export_file, saved.status],
     )
     saved.delete_btn.click(
         handlers.delete_conversation,

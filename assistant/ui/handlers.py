@@ -9,6 +9,7 @@ Failures the core reports (`AssistantError`) become a one-line notice, never a t
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,20 @@ class Handlers:
         except AssistantError as exc:
             return gr.skip(), render.notice_html(f"⚠ {exc}")
         return self.conversation_list(search, request), render.notice_html("Renamed.")
+
+    def export_conversation(
+        self, cid: str, fmt: str, request: gr.Request | None = None
+    ) -> tuple[Any, Any]:
+        """The conversation on screen as a file to download (Markdown or Word footnotes, JSON)."""
+        if not cid:
+            return gr.skip(), render.notice_html("Ask or reopen a conversation first.")
+        try:
+            data = self.assistant.export(cid, fmt, owner=_user(request))
+        except AssistantError as exc:
+            return gr.skip(), render.notice_html(f"⚠ {exc}")
+        path = Path(tempfile.mkdtemp(prefix="export-")) / f"conversation-{cid}.{fmt}"
+        path.write_bytes(data)
+        return str(path), render.notice_html(f"Exported as {path.name}.")
 
     def delete_conversation(
         self, cid: str, search: str, request: gr.Request | None = None
