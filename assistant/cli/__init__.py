@@ -8,30 +8,25 @@ no escape sequence or markup of theirs reaches the terminal.
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
-import json
 import os
-import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from . import validation
-from .answerers import ANSWERERS
-from .bundled import sample_corpus
-from .citations import unescape_markers
-from .config import Settings
-from .errors import AssistantError, ConfigError, EmptyIndex
-from .markdown import conversation_markdown
-from .safe_text import UNSAFE_CHARS, terminal_safe
-from .types import Answer
-from .validation import MAX_TOP_K
+from .. import validation
+from ..answerers import ANSWERERS
+from ..bundled import sample_corpus
+from ..config import Settings
+from ..errors import AssistantError, ConfigError
+from ..safe_text import terminal_safe
+from ..validation import MAX_TOP_K
+from .chat import cmd_chat
+from .output import echo, echo_json, format_answer, ingest_progress, stderr_console
+from .runtime import ask_with_corpus, open_assistant
 
 
 def _top_k(value: str) -> int:
@@ -146,21 +141,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def echo(text: str = "", *, err: bool = False) -> None:
-    """Print text and a newline to stdout (or stderr): the one way this command prints, so report
-    text reaches the terminal as text (escape sequences, control and bidi characters removed)."""
-    print(terminal_safe(text), file=sys.stderr if err else sys.stdout)
-
-
-def echo_json(data: object) -> None:
-    """Print JSON whose strings cannot drive a terminal: json escapes C0 controls itself, and
-    DEL, C1 and bidi controls are written as `\\uXXXX` too (other text stays readable UTF-8)."""
-    dumped = json.dumps(data, ensure_ascii=False, indent=2)
-    echo(UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped))
-
-
-CHAT_COMMAND = re.compile(r"/[A-Za-z]+")
-"""What `chat` reads as a command (/new, /quit), not a question."""
 SIGPIPE_EXIT = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 
@@ -198,31 +178,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return 130
 
 
-def _assistant(settings: Settings) -> Any:
-    from .assistant import Assistant
-
-    return Assistant(settings)
-
-
-def ingest_progress(console: Any) -> Any:
-    """The bar a long ingest shows on the terminal, with the file at hand: its name is shown as
-    text, never read as rich markup (and `cmd_ingest` strips its control characters)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("ingest"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}", markup=False),
-        transient=True,
-        console=console,
-    )
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings)
-    with ingest_progress(_stderr_console()) as bar:
+    assistant = open_assistant(settings)
+    with ingest_progress(stderr_console()) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
@@ -244,73 +202,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if summary.ok else 1
 
 
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def _ingest_default_corpus(assistant: Any, settings: Settings) -> None:
-    """Fill an empty store with the default corpus, or say what to run when there is none."""
-    corpus = settings.corpus_dir
-    if corpus is None or not corpus.is_dir():
-        where = f" and the corpus folder {corpus} does not exist" if corpus else ""
-        raise EmptyIndex(
-            f"no reports are ingested{where}: run `assistant ingest PATH` "
-            "(or `assistant ingest --sample` for the bundled sample reports)"
-        )
-    echo(f"the store is empty: ingesting {corpus} first", err=True)
-    echo(assistant.ingest([corpus]).line(), err=True)
-
-
-def _ask_with_corpus(assistant: Any, settings: Settings, question: str, **kwargs: Any) -> Answer:
-    """Ask; on an empty store, ingest the default corpus first (or say what to run)."""
-    try:
-        return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
-    except EmptyIndex:
-        _ingest_default_corpus(assistant, settings)
-        return assistant.ask(question, **kwargs)  # type: ignore[no-any-return]
-
-
-def format_answer(answer: Answer) -> str:
-    """Answer text, then each citation with its support verdict, report and verbatim quote."""
-    lines = [unescape_markers(answer.text)]
-    if answer.standalone_question != answer.question:
-        lines.append(f"(searched for: {answer.standalone_question})")
-    if answer.unsupported:
-        lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
-    sources = format_sources_of(answer)
-    return "\n".join(lines) + (f"\n\n{sources}" if sources else "")
-
-
-def format_sources_of(answer: Answer) -> str:
-    """The citations of an answer (or, for an abstention, the passages it considered)."""
-    lines: list[str] = []
-    if answer.citations:
-        lines.append("Sources:")
-        for c in answer.citations:
-            where = ", ".join(
-                x
-                for x in (
-                    c.source,
-                    c.published.isoformat() if c.published else None,
-                    f"p. {c.page}" if c.page is not None else None,
-                    f"in “{c.section}”" if c.section else None,
-                )
-                if x
-            )
-            head = f"[{c.marker}] {c.support} · {c.title}" + (f" ({where})" if where else "")
-            lines.append(f"{head} — {c.report_id} (chars {c.start}-{c.end})")
-            lines.append(f"    “{' '.join(c.quote.split())}”")
-    elif answer.abstained and answer.considered:
-        lines.append("Closest passages considered:")
-        for sp in answer.considered[:3]:
-            lines.append(
-                f"- {sp.title} — {sp.passage.report_id}: {' '.join(sp.passage.text.split())[:160]}"
-            )
-    return "\n".join(lines)
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -322,8 +213,8 @@ def _version() -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = sys.stdin.read().strip() if args.question == "-" else args.question
-    assistant = _assistant(settings)
-    answer = _ask_with_corpus(
+    assistant = open_assistant(settings)
+    answer = ask_with_corpus(
         assistant,
         settings,
         question,
@@ -341,110 +232,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-CHAT_HELP = """commands (never sent as questions):
-  /help            this list
-  /new             start a new conversation (follow-ups forget the old one)
-  /sources         the sources of the last answer again
-  /export FILE     write the conversation, with its citations, to FILE as Markdown
-  /quit            end (so do Ctrl-D and an empty line)"""
-
-
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = _assistant(settings)
-    if args.resume:
-        chat = assistant.chat(backend=args.backend, resume=args.resume)
-        echo(f"(resuming conversation {args.resume}: {len(chat.turns)} earlier answer(s))")
-    else:
-        chat = assistant.chat(backend=args.backend, save=True)
-    _line_editing(settings)
-    echo("Ask about the reports. /help lists the commands; an empty line or Ctrl-D quits.")
-    try:
-        _chat_loop(assistant, chat, settings)
-    finally:
-        if chat.id:
-            echo(f"saved as conversation {chat.id} (assistant chat --resume {chat.id})", err=True)
-    return 0
-
-
-def _chat_loop(assistant: Any, chat: Any, settings: Settings) -> None:
-    while True:
-        try:
-            line = input("> ").strip()
-        except EOFError:
-            echo()
-            return
-        if not line or line in ("/quit", "/exit", "/q"):
-            return
-        if line.startswith("/") and CHAT_COMMAND.match(line):
-            _chat_command(line, chat)
-            continue
-        try:
-            if not assistant.reports():
-                _ingest_default_corpus(assistant, settings)
-            stream = chat.stream(line)
-            for _ in stream:
-                pass
-            answer = stream.result()
-            echo(format_answer(answer))
-            if answer.incomplete:
-                echo(f"error: incomplete answer: {answer.incomplete}", err=True)
-        except AssistantError as exc:  # a bad question should not end the conversation
-            echo(f"error: {exc}", err=True)
-
-
-def _chat_command(line: str, chat: Any) -> None:
-    """A slash command of `chat`: done here, never asked as a question."""
-    name, _, arg = line.partition(" ")
-    if name == "/help":
-        echo(CHAT_HELP)
-    elif name == "/new":
-        chat.reset()
-        echo("(new conversation)")
-    elif name == "/sources":
-        if not chat.turns:
-            echo("no answer yet")
-        else:
-            echo(format_sources_of(chat.turns[-1].answer) or "the last answer has no sources")
-    elif name == "/export":
-        if not arg.strip():
-            echo("usage: /export FILE", err=True)
-        elif not chat.turns:
-            echo("nothing to export yet", err=True)
-        else:
-            try:
-                Path(arg.strip()).expanduser().write_text(
-                    conversation_markdown(chat.turns), encoding="utf-8"
-                )
-                echo(f"wrote {len(chat.turns)} answer(s) to {arg.strip()}")
-            except OSError as exc:
-                echo(f"error: cannot write {arg.strip()}: {exc.strerror or exc}", err=True)
-    else:
-        echo(f"unknown command {name}: /help lists the commands", err=True)
-
-
-def _line_editing(settings: Settings) -> None:
-    """Arrow keys, history across sessions (in the data folder) when reading from a terminal."""
-    if not sys.stdin.isatty():
-        return
-    try:
-        import readline
-    except ImportError:  # not on every platform: plain input() still works
-        return
-    history = settings.data_dir / "chat_history"
-    with contextlib.suppress(OSError):
-        readline.read_history_file(history)
-    readline.set_history_length(1000)
-
-    def save() -> None:
-        with contextlib.suppress(OSError):
-            history.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(history)
-
-    atexit.register(save)
-
-
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    found = _assistant(settings).conversations(search=args.search)
+    found = open_assistant(settings).conversations(search=args.search)
     if args.json:
         echo_json([
             {"id": c.id, "title": c.title, "turns": c.turns, "created": _iso(c.created),
@@ -460,7 +249,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    data = _assistant(settings).export(args.conversation_id, args.format)
+    data = open_assistant(settings).export(args.conversation_id, args.format)
     if args.output is None:
         if args.format == "docx":
             raise ConfigError("a .docx export needs a file: add -o FILE")
@@ -481,7 +270,7 @@ def _iso(ts: float) -> str:
 
 
 def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
-    infos = _assistant(settings).reports()
+    infos = open_assistant(settings).reports()
     if args.json:
         echo_json(
             [
@@ -505,7 +294,7 @@ def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_aliases(args: argparse.Namespace, settings: Settings) -> int:
-    groups = [list(g.names) for g in _assistant(settings).aliases().groups]
+    groups = [list(g.names) for g in open_assistant(settings).aliases().groups]
     if args.json:
         echo_json(groups)
     elif not groups:
@@ -517,20 +306,20 @@ def cmd_aliases(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    _assistant(settings).remove(args.report_id)
+    open_assistant(settings).remove(args.report_id)
     echo(f"removed {args.report_id}")
     return 0
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    report = _assistant(settings).check(repair=args.repair)
+    report = open_assistant(settings).check(repair=args.repair)
     for line in report.lines():
         echo(line)
     return 0 if report.ok else 1
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evals import eval_main
+    from ..evals import eval_main
 
     return eval_main(
         args.suites, settings, out=args.out, baseline=args.baseline, backend=args.backend,
@@ -539,7 +328,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui import launch
+    from ..ui import launch
 
     try:  # check the address first: the web server would log its own traceback-like lines
         with socket.socket() as probe:
@@ -548,7 +337,7 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ConfigError(f"cannot serve the UI on {args.host}:{args.port}: {reason}") from exc
-    assistant = _assistant(settings)
+    assistant = open_assistant(settings)
     try:
         launch(assistant, args.host, args.port)
     except OSError as exc:  # taken in the meantime
@@ -569,3 +358,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "ui": cmd_ui,
 }
+
+__all__ = ["COMMANDS", "echo", "echo_json", "format_answer", "ingest_progress", "main"]
