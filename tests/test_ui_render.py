@@ -111,7 +111,12 @@ def test_answer_markers_become_hoverable_spans_and_the_rest_stays_text() -> None
 
 def test_abstention_says_so_and_lists_the_passages_considered() -> None:
     answer = answer_for(report_text(), abstained=True)
-    assert "No answer found in the reports" in answer_message(answer)
+    said = answer_message(answer)
+    assert "No answer found in the reports" in said and report_text()[:20] not in said
+    from assistant.answerers import ABSTAIN_TEXT
+
+    refused = Answer("q", ABSTAIN_TEXT, (), True, "extractive")
+    assert ABSTAIN_TEXT not in answer_message(refused), "one 'no answer' message, not two"
     panel = sources_html(answer, lambda rid: report_text())
     visible = assert_only_our_markup(panel)
     assert "No answer in the reports" in visible

@@ -76,9 +76,9 @@ def answer_message(answer: Answer) -> str:
     text = answer.text.replace(_HOLD_OPEN, "").replace(_HOLD_CLOSE, "")
     shown = unescape_markers(MARKER.sub(hold, text))
     body = _HELD.sub(lambda m: _marker_span(by_marker[int(m.group(1))]), inert(shown))
-    if answer.abstained:
-        body += (
-            "\n\n*No answer found in the reports. "
+    if answer.abstained:  # one message, not the answerer's sentence and a note saying it again
+        body = (
+            "*No answer found in the reports. "
             "The closest passages it considered are shown under Sources.*"
         )
     if answer.query and answer.query != answer.question:  # a follow-up, rewritten
