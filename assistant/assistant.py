@@ -205,7 +205,7 @@ class Assistant:
         if not validation.flag("repair", repair):
             return check(self.store)
         with self.store.writing():
-            return check(self.store, self.indexer.reindex)
+            return check(self.store, self.indexer.reindex, self.indexer.live_vector_keys)
 
     # questions --------------------------------------------------------------------------------
 

@@ -523,6 +523,22 @@ class ChromaStore:
             for i in range(0, len(keys), step):
                 col.upsert(ids=list(keys[i : i + step]), embeddings=vectors[i : i + step])
 
+    def forget_vectors(self, keep: set[str]) -> int:
+        """Drop cached vectors no stored passage uses (at worst another machine embeds again)."""
+        col = self._vectors()
+        doomed: list[str] = []
+        offset = 0
+        with self._guard():
+            while True:
+                got = col.get(include=[], limit=PAGE, offset=offset)
+                doomed += [key for key in got["ids"] if key not in keep]
+                if len(got["ids"]) < PAGE:
+                    break
+                offset += PAGE
+            for i in range(0, len(doomed), PAGE):
+                col.delete(ids=doomed[i : i + PAGE])
+        return len(doomed)
+
     def count(self) -> int:
         col, _ = self._open()
         with self._guard():

@@ -43,7 +43,11 @@ class _Prepared:
 
 def embed_text(report: Report, passage: Passage) -> str:
     """What the embedder sees: title and section give a passage its context."""
-    head = f"{report.title} — {passage.section}" if passage.section else report.title
+    return embed_text_for(report.title, passage)
+
+
+def embed_text_for(title: str, passage: Passage) -> str:
+    head = f"{title} — {passage.section}" if passage.section else title
     return f"{head}\n{passage.text}"
 
 
@@ -129,6 +133,18 @@ class Indexer:
                 batch = []
         self._flush(batch, records, summary)
         return CommitOutcome(summary.added + summary.updated, summary.superseded)
+
+    def live_vector_keys(self) -> set[str]:
+        """The cache keys of every committed passage (what `check --repair` keeps cached)."""
+        if self.embedder is None:
+            return set()
+        records = self.store.records()
+        model = self.embedder.model_name
+        return {
+            vector_key(model, embed_text_for(records[p.report_id].title, p))
+            for p, version in self.store.passages_of(list(records))
+            if records[p.report_id].version == version
+        }
 
     def _prepare(
         self, files: dict[str, Path], records: dict[str, ReportRecord], taken: set[str] | None

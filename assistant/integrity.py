@@ -32,6 +32,8 @@ class CheckReport:
     repaired: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     swept: int = 0
+    uncached: int = 0
+    """Cached vectors no stored passage uses any more, dropped on repair."""
 
     @property
     def ok(self) -> bool:
@@ -47,6 +49,8 @@ class CheckReport:
         out += [f"dropped: {rid} (its stored text is gone too)" for rid in self.dropped]
         if self.swept:
             out.append(f"swept {self.swept} leftover passages")
+        if self.uncached:
+            out.append(f"dropped {self.uncached} cached vectors no passage uses any more")
         if not self.missing and not self.orphaned:
             out.append("every report is complete")
         elif not self.repaired and not self.dropped and not self.swept:
@@ -54,7 +58,11 @@ class CheckReport:
         return out
 
 
-def check(store: VectorStore, reindex: Reindex | None = None) -> CheckReport:
+def check(
+    store: VectorStore,
+    reindex: Reindex | None = None,
+    live_keys: Callable[[], set[str]] | None = None,
+) -> CheckReport:
     """Compare the registry with one scan of the passages; with `reindex`, repair as well."""
     records = store.records()
     census = store.census()
@@ -83,4 +91,6 @@ def check(store: VectorStore, reindex: Reindex | None = None) -> CheckReport:
         outcome = reindex(texts)
         result.repaired += outcome.committed
     result.swept = store.sweep()
+    if live_keys is not None:
+        result.uncached = store.forget_vectors(live_keys())
     return result

@@ -195,6 +195,9 @@ class VectorStore(Protocol):
     def cache_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Remember freshly embedded vectors under their `vector_key`."""
 
+    def forget_vectors(self, keep: set[str]) -> int:
+        """Drop cached vectors whose key is not in `keep`; returns how many went."""
+
     def count(self) -> int:
         """Number of stored passages (all versions)."""
 

@@ -77,6 +77,8 @@ def test_an_edit_or_a_rebuild_embeds_only_text_never_embedded_before(
     assert edited.updated == ["harbour-log.txt"] and edited.passages_embedded == 1
     assert counting.passages == total + 1
     assert "checked three times" in a.ask("How many times did the pilots check quay 30?").text
+    assert a.check(repair=True).uncached == 1, "the edited-away passage's vector is dropped"
+    assert a.check(repair=True).uncached == 0
     rebuilt = a.ingest([folder], rebuild=True)
     assert rebuilt.added == ["harbour-log.txt"] and rebuilt.passages_embedded == 0
     assert a.store.count() == total

@@ -155,6 +155,12 @@ class MemoryStore:
     def cache_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         self._cache.update(zip(keys, vectors, strict=True))
 
+    def forget_vectors(self, keep: set[str]) -> int:
+        gone = [k for k in self._cache if k not in keep]
+        for k in gone:
+            del self._cache[k]
+        return len(gone)
+
     def count(self) -> int:
         return len(self._passages)
 
