@@ -261,3 +261,19 @@ def test_a_rewritten_follow_up_shows_what_was_searched() -> None:
     shown = answer_message(follow)  # punctuation is sent as entities: Markdown-inert
     assert '<span class="searched">searched for: How many were killed in the shelling' in shown
     assert "searched for" not in answer_message(answer("Who fled?", "Who fled?"))
+
+
+def test_two_markers_citing_one_span_share_one_source_card() -> None:
+    text = report_text()
+    start = text.index("The convoy")
+    end = text.index(".", start) + 1
+    passage = Passage("p1", "r.txt", 0, len(text), text)
+    considered = (ScoredPassage(passage, 1.0, "Convoy report"),)
+    cites = tuple(
+        Citation(m, "r.txt", "Convoy report", start, end, text[start:end], support="quoted")
+        for m in (1, 2)
+    )
+    answer = Answer("q", "It came [1]. It carried flour [2].", cites, False, "openai", considered)
+    panel = sources_html(answer, lambda rid: text)
+    assert panel.count('class="src"') == 1 and "[1][2]" in panel
+    assert 'id="src-1"' in panel and 'id="src-2"' in panel, "both markers still find the card"

@@ -125,7 +125,13 @@ def sources_html(answer: Answer, report_text: Callable[[str], str]) -> str:
     its passage, with a button to open the whole report; for an abstention the passages it
     considered. `report_text` gives a report's stored text (for context around a quote)."""
     if answer.citations:
-        items = "".join(_citation_html(c, answer.considered, report_text) for c in answer.citations)
+        same: dict[tuple[str, int, int], list[Citation]] = {}
+        for c in answer.citations:  # one card per span, however many markers cite it
+            same.setdefault((c.report_id, c.start, c.end), []).append(c)
+        items = "".join(
+            _citation_html(group[0], answer.considered, report_text, [c.marker for c in group])
+            for group in same.values()
+        )
         return f'<div class="sources"><h3>Sources</h3>{items}</div>'
     if answer.abstained:
         head = (
@@ -138,12 +144,20 @@ def sources_html(answer: Answer, report_text: Callable[[str], str]) -> str:
 
 
 def _citation_html(
-    c: Citation, considered: Sequence[ScoredPassage], report_text: Callable[[str], str]
+    c: Citation,
+    considered: Sequence[ScoredPassage],
+    report_text: Callable[[str], str],
+    markers: Sequence[int] = (),
 ) -> str:
+    """A source card; `markers` are all the markers citing its span (the card answers to each:
+    the first is its id, the others anchors inside it)."""
     before, after = _context(c, considered, report_text)
+    markers = list(markers) or [c.marker]
+    anchors = "".join(f'<span id="src-{m}"></span>' for m in markers[1:])
+    shown = "".join(f"[{m}]" for m in markers)
     return (
-        f'<div class="src" id="src-{c.marker}">'
-        f'<div class="src-head"><span class="src-n">[{c.marker}]</span> '
+        f'<div class="src" id="src-{markers[0]}">{anchors}'
+        f'<div class="src-head"><span class="src-n">{shown}</span> '
         f'<span class="src-title">{escape(c.title)}</span>{_support_html(c)}</div>'
         f"{_meta_html(c.published, c.source, c.report_id, c.page, c.section)}"
         f'<blockquote class="src-context">{escape(before)}'

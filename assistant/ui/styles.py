@@ -53,7 +53,8 @@ if (!window.__citeListener) {
 """
 FOCUS_SOURCE_JS = """() => {
   const n = window.__citeMarker; window.__citeMarker = null;
-  const el = n ? document.getElementById('src-' + n) : null;
+  const anchor = n ? document.getElementById('src-' + n) : null;
+  const el = anchor ? (anchor.closest('.src') || anchor) : null;  // a merged card holds its anchor
   if (!el) return;
   el.scrollIntoView({block: 'nearest'});
   el.classList.add('flash'); setTimeout(() => el.classList.remove('flash'), 1500);
