@@ -505,3 +505,18 @@ def test_conversations_are_saved_searched_reopened_renamed_and_deleted(
     page.locator("#conv-pick input").click()
     expect(page.get_by_role("option")).to_have_count(0)
     page.keyboard.press("Escape")
+
+
+def test_citation_markers_work_from_the_keyboard_and_answers_are_announced(user: User) -> None:
+    page = user.page
+    ask(page, KILLED, 1, "two people were killed")
+    ask(page, "Which road was closed?", 2, "Gaziantep-Aleppo road")
+    marker = bots(page).first.locator(".cite").first
+    expect(marker).to_have_attribute("tabindex", "0")
+    expect(marker).to_have_attribute("role", "button")
+    expect(marker).to_have_attribute("title", re.compile(r"^\[1\] Aleppo clashes army sdf: "))
+    marker.focus()
+    expect(marker).to_be_focused()
+    page.keyboard.press("Enter")  # the first answer's sources come back, by keyboard alone
+    expect(page.locator("#sources #src-1 mark.quote")).to_contain_text("two people were killed")
+    assert page.locator("#chatbot [aria-live]").count() >= 1, "new answers are announced"

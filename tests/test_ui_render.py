@@ -29,7 +29,7 @@ SAFE_TAGS = {
     "span", "div", "mark", "blockquote", "button", "code", "h3", "p", "b", "ul", "li",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-SAFE_ATTRS = {"class", "id", "title", "data-report", "data-start", "data-end"}
+SAFE_ATTRS = {"class", "id", "title", "data-report", "data-start", "data-end", "role", "tabindex"}
 
 
 class _Tags(HTMLParser):

@@ -89,7 +89,12 @@ def answer_message(answer: Answer) -> str:
 def _marker_span(c: Citation) -> str:
     quote = " ".join(c.quote.split())
     tip = f"[{c.marker}] {c.title}: “{quote}”"
-    return f'<span class="cite" title="{_entities(tip)}">[{c.marker}]</span>'
+    # Gradio's sanitiser keeps role and tabindex (a keyboard-reachable button) but drops
+    # aria-label: the title carries the source's name and quote for assistive technology.
+    return (
+        f'<span class="cite" role="button" tabindex="0" title="{_entities(tip)}">'
+        f"[{c.marker}]</span>"
+    )
 
 
 def messages(turns: Sequence[Turn]) -> list[Message]:

@@ -9,6 +9,8 @@ CSS = """
 #chatbot .cite { color: var(--color-accent); cursor: pointer; font-weight: 600;
   font-size: .85em; vertical-align: super; padding: 0 1px; }
 #chatbot .cite:hover { text-decoration: underline; }
+#chatbot .cite:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px;
+  border-radius: 2px; }
 .sources h3, .report h3 { margin: .2em 0 .5em; }
 .src { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
   margin-bottom: 8px; transition: box-shadow .3s; }
@@ -48,6 +50,11 @@ if (!window.__citeListener) {
   document.addEventListener('click', (e) => {
     const c = e.target.closest ? e.target.closest('#chatbot .cite') : null;
     window.__citeMarker = c ? c.textContent.replace(/[^0-9]/g, '') : null;
+  }, true);
+  // Markers are buttons for the keyboard too: Enter or Space opens the source, as a click does.
+  document.addEventListener('keydown', (e) => {
+    const c = e.target.closest ? e.target.closest('#chatbot .cite') : null;
+    if (c && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); c.click(); }
   }, true);
 }
 """
