@@ -6,7 +6,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from . import validation
 from .aliases import AliasTable
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
-from .conversations import ConversationInfo, ConversationStore, SavedConversation
+from .conversations import ConversationInfo, ConversationStore, SavedConversation, iso_time
 from .docx_export import conversation_docx
 from .embeddings import Embedder, make_embedder
 from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownReport
@@ -383,14 +383,11 @@ class Assistant:
 
 
 def _conversation_json(saved: SavedConversation) -> dict[str, Any]:
-    def iso(ts: float) -> str:
-        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
-
     return {
         "id": saved.info.id,
         "title": saved.info.title,
-        "created": iso(saved.info.created),
-        "updated": iso(saved.info.updated),
+        "created": iso_time(saved.info.created),
+        "updated": iso_time(saved.info.updated),
         "settings": dict(saved.settings),
         "turns": [
             {"question": t.question, "answer": t.answer.to_json(), "stale": dict(t.stale)}

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,11 @@ class ConversationStore:
             done = db.execute("DELETE FROM conversations WHERE id = ? AND owner = ?", (cid, owner))
         if done.rowcount == 0:
             raise UnknownConversation(f"no conversation with id '{cid}'")
+
+
+def iso_time(ts: float) -> str:
+    """A saved timestamp (epoch seconds) as UTC ISO 8601, as exports and `history --json` show it."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def _title(text: str) -> str:

@@ -239,8 +239,8 @@ class Indexer:
         """A vector per text, embedding only texts the store's cache has not seen with this
         model (an edited paragraph re-embeds its passages, not the whole report); returns the
         vectors and how many were embedded."""
-        if self.embedder is None or not texts:
-            return self._embed(texts), len(texts) if self.embedder is not None else 0
+        if self.embedder is None or not texts:  # lexical-only: placeholder vectors, none embedded
+            return self._embed(texts), 0
         keys = [vector_key(self.embedder.model_name, t) for t in texts]
         cached = self.store.cached_vectors(keys)
         todo = list(dict.fromkeys(k for k in keys if k not in cached))

@@ -9,4 +9,10 @@ if [ "${1:-}" = "ask" ]; then
   shift
   exec .venv/bin/assistant ask "${1:-Who started the clashes in Aleppo?}"
 fi
-exec .venv/bin/assistant ui --host "${ASSISTANT_UI_HOST:-127.0.0.1}" --port "${ASSISTANT_UI_PORT:-7860}"
+host="${ASSISTANT_UI_HOST:-127.0.0.1}"
+if [ "$host" = "127.0.0.1" ] || [ "$host" = "localhost" ]; then
+  # One person on their own machine: they may upload and remove reports (a shared UI lists
+  # its editors in ASSISTANT_UI_EDITORS, see the README).
+  export ASSISTANT_UI_EDITORS="${ASSISTANT_UI_EDITORS:-*}"
+fi
+exec .venv/bin/assistant ui --host "$host" --port "${ASSISTANT_UI_PORT:-7860}"

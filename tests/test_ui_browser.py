@@ -414,6 +414,13 @@ def test_reports_changed_in_a_terminal_while_the_ui_runs_are_seen_and_no_request
     expect(page.locator("#status")).to_have_text("")
 
 
+def log_in(page: Any, user: str, password: str) -> None:
+    """Fill Gradio's login form and submit it."""
+    page.get_by_label("username").fill(user)
+    page.get_by_label("password").fill(password)
+    page.get_by_role("button", name="Login").click()
+
+
 def test_login_and_editor_rights_are_enforced(browser: Any, tmp_path: Path, embedder: Any) -> None:
     """With ASSISTANT_UI_AUTH only people with a password get in; only editors may change the
     library, and a reader who calls the upload endpoint anyway is refused by the server."""
@@ -429,13 +436,9 @@ def test_login_and_editor_rights_are_enforced(browser: Any, tmp_path: Path, embe
         context = browser.new_context()
         page = context.new_page()
         page.goto(url)
-        page.get_by_label("username").fill("reader")
-        page.get_by_label("password").fill("wrong")
-        page.get_by_role("button", name="Login").click()
+        log_in(page, "reader", "wrong")
         expect(page.get_by_text("Incorrect Credentials")).to_be_visible()
-        page.get_by_label("username").fill("reader")
-        page.get_by_label("password").fill("pw-r")
-        page.get_by_role("button", name="Login").click()
+        log_in(page, "reader", "pw-r")
         expect(page.locator("#report-list")).to_contain_text("Clashes Erupt in Aleppo")
         ask(page, KILLED, 1, "two people were killed")
         expect(page.locator("#upload")).to_be_hidden()
@@ -447,9 +450,7 @@ def test_login_and_editor_rights_are_enforced(browser: Any, tmp_path: Path, embe
         context = browser.new_context()
         page = context.new_page()
         page.goto(url)
-        page.get_by_label("username").fill("ed")
-        page.get_by_label("password").fill("pw-ed")
-        page.get_by_role("button", name="Login").click()
+        log_in(page, "ed", "pw-ed")
         expect(page.locator("#upload")).to_be_visible()
         expect(page.locator("#remove")).to_be_visible()
         page.locator("#conv-pick input").click()  # the reader's conversation is theirs alone

@@ -12,7 +12,6 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -21,6 +20,7 @@ from .. import validation
 from ..answerers import ANSWERERS
 from ..bundled import sample_corpus
 from ..config import Settings
+from ..conversations import iso_time
 from ..errors import AssistantError, ConfigError
 from ..safe_text import terminal_safe
 from ..validation import MAX_TOP_K
@@ -236,15 +236,15 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     found = open_assistant(settings).conversations(search=args.search)
     if args.json:
         echo_json([
-            {"id": c.id, "title": c.title, "turns": c.turns, "created": _iso(c.created),
-             "updated": _iso(c.updated)}
+            {"id": c.id, "title": c.title, "turns": c.turns, "created": iso_time(c.created),
+             "updated": iso_time(c.updated)}
             for c in found
         ])  # fmt: skip
     elif not found:
         echo("no saved conversations" + (f" mention '{args.search}'" if args.search else ""))
     else:
         for c in found:
-            echo(f"{c.id}\t{_iso(c.updated)[:16]}\t{c.turns} answer(s)\t{c.title}")
+            echo(f"{c.id}\t{iso_time(c.updated)[:16]}\t{c.turns} answer(s)\t{c.title}")
     return 0
 
 
@@ -261,12 +261,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     echo(f"wrote {args.output}")
     return 0
-
-
-def _iso(ts: float) -> str:
-    from datetime import datetime
-
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:

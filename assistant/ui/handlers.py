@@ -55,8 +55,7 @@ class Handlers:
 
     def may_edit(self, request: gr.Request | None) -> bool:
         """Uploading and removing are an editor's right (`ASSISTANT_UI_EDITORS`), off by default."""
-        user = getattr(request, "username", None) if request is not None else None
-        return self.assistant.settings.may_edit(user)
+        return self.assistant.settings.may_edit(_user(request) or None)
 
     def editing_controls(self, request: gr.Request | None = None) -> tuple[Any, ...]:
         """Upload, replace and remove controls are shown only to editors."""
