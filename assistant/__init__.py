@@ -26,7 +26,18 @@ from .errors import (
     UnknownReport,
     UnreadableReport,
 )
-from .types import Answer, Citation, IngestSummary, Passage, Report, ReportInfo, ScoredPassage, Turn
+from .timeline import Timeline, TimelineEvent
+from .types import (
+    Answer,
+    Citation,
+    EventDate,
+    IngestSummary,
+    Passage,
+    Report,
+    ReportInfo,
+    ScoredPassage,
+    Turn,
+)
 
 __all__ = [
     "Answer",
@@ -41,6 +52,7 @@ __all__ = [
     "ConfigError",
     "EmbeddingMismatch",
     "EmptyIndex",
+    "EventDate",
     "IngestSummary",
     "Passage",
     "Report",
@@ -50,6 +62,8 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "StoreUnavailable",
+    "Timeline",
+    "TimelineEvent",
     "Turn",
     "UnknownReport",
     "UnreadableReport",

@@ -164,6 +164,19 @@ class AliasTable:
                 self._add(out, stems, (*others, name))
         return out
 
+    def party(self, name: str) -> str:
+        """A key shared by names of one thing: the group of the longest known name inside
+        `name` ("the qasad media centre" -> the group of qasad), else the name's own stems."""
+        stems = terms(name)
+        inside = [
+            (len(member), index)
+            for member, index in self._member.items()
+            if member and _contains(stems, member)
+        ]
+        if inside:
+            return f"group:{max(inside)[1]}"
+        return " ".join(stems)
+
     def query_words(self, question: str) -> list[str]:
         """Other names of the things a question names, to widen a lexical search."""
         words: dict[str, None] = {}

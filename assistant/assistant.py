@@ -12,6 +12,7 @@ from typing import Any
 
 from . import validation
 from .aliases import AliasTable
+from .annotate import annotated
 from .answerers import Answerer, AnswerRequest, make_answerer
 from .config import Settings
 from .conversations import ConversationInfo, ConversationStore, SavedConversation, iso_time
@@ -21,11 +22,14 @@ from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownRepo
 from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
+from .library import DEFAULT_PAGE_SIZE, Library, LibraryPage, LibraryQuery, Sort
 from .markdown import conversation_markdown
 from .memory import Conversation
 from .prompts import hashes
+from .recency import newest_first, wants_recent
 from .retrieval import Filters, Retriever
 from .store import ReportRecord, VectorStore, make_store
+from .timeline import Timeline, make_timeline
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
 TEXT_CACHE = 256  # report texts kept in memory for quoting
@@ -89,6 +93,7 @@ class Assistant:
             self.store, self.embedder, LexicalIndex(), settings.candidates, settings.rrf_k, snapshot
         )
         self.indexer = Indexer(self.store, self.embedder, settings)
+        self._library = Library(self.store, self.retriever)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
         self._aliases: tuple[dict[str, ReportRecord], AliasTable] | None = None
@@ -153,9 +158,27 @@ class Assistant:
     def reports(self) -> list[ReportInfo]:
         """The stored reports, sorted by id."""
         return [
-            ReportInfo(r.id, r.title, r.passages, r.hash, r.published, r.source)
+            ReportInfo(r.id, r.title, r.passages, r.hash, r.published, r.source, r.published_from)
             for r in sorted(self.store.records().values(), key=lambda r: r.id)
         ]
+
+    def library(
+        self,
+        search: str = "",
+        *,
+        published_from: date | None = None,
+        published_to: date | None = None,
+        publisher: str | None = None,
+        sort: Sort = "newest",
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> LibraryPage:
+        """One page of the stored reports: those whose title, file name, publisher or text
+        match `search`, published in the date range, by `publisher`; sorted newest or oldest
+        first, by title, by passages or by best match; `page` counts from 1 (a page past the
+        end gives the last one)."""
+        query = LibraryQuery(search, published_from, published_to, publisher, sort, page, page_size)
+        return self._library.page(query)
 
     def report(self, report_id: str) -> Report:
         """A stored report with its full text (what citation offsets index into)."""
@@ -255,7 +278,8 @@ class Assistant:
             published_from=published_from,
             published_to=published_to,
         )
-        return AnswerStream(answerer.answer(request), on_done)
+        events = annotated(answerer.answer(request), request, request.party_of)
+        return AnswerStream(events, on_done)
 
     def request(
         self,
@@ -282,17 +306,32 @@ class Assistant:
             published_from=published_from,
             published_to=published_to,
         )
+        recent = wants_recent(question) or wants_recent(query)
+        passages = newest_first(passages) if recent else passages
         t2 = time.perf_counter()
         return AnswerRequest(
             question=question,
             query=query,
             passages=passages,
+            prefer_recent=recent,
             report_text=self.report_text,
             idf=self.retriever.idf,
             history=tuple(history),
             timings={"condense": t1 - t0, "retrieve": t2 - t1},
             aliases=self.aliases().expansions(f"{question} {query}"),
+            party_of=self.aliases().party,
         )
+
+    def timeline(
+        self, query: str | None = None, *, since: date | None = None, until: date | None = None
+    ) -> Timeline:
+        """The dated events of the reports in order (of the passages retrieved for `query`, if
+        given), each a cited sentence with its date's certainty, conflicting dates flagged;
+        `since`/`until` bound the event days (events without a stated year are left out then)."""
+        query = None if query is None else validation.question(query, "query")
+        since, until = validation.published_range(since, until, ("since", "until"))
+        extra = self.aliases().query_words(query) if query else []
+        return make_timeline(self.retriever, self.report_text, query, since, until, extra)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         """Answer a question (same options as `stream`)."""

@@ -11,8 +11,8 @@ import time
 from datetime import date
 from typing import Any
 
-from .store import Filters, ReportRecord, date_ord, version_of_id
-from .types import Passage, Report
+from .store import INGEST_VERSION, Filters, ReportRecord, date_ord, version_of_id
+from .types import DateOrigin, EventDate, Passage, Report
 
 
 def report_meta(report: Report, passages: int, version: str, origin: str = "") -> dict[str, Any]:
@@ -26,6 +26,8 @@ def report_meta(report: Report, passages: int, version: str, origin: str = "") -
         "source": report.source or "",
         "aliases": json.dumps(report.aliases, ensure_ascii=False),
         "names": json.dumps(report.names, ensure_ascii=False),
+        "published_from": report.published_from,
+        "ingest": INGEST_VERSION,
     }
 
 
@@ -41,7 +43,24 @@ def passage_meta(report: Report, p: Passage) -> dict[str, Any]:
         "sentences": json.dumps(p.sentences),
         "pages": json.dumps(p.pages) if p.pages else "",
         "published": date_ord(report.published),
+        "dates": json.dumps([_date_row(d) for d in p.dates]) if p.dates else "",
     }
+
+
+def _date_row(d: EventDate) -> list[Any]:
+    return [d.start, d.end, d.iso(), d.certainty, d.phrase[0], d.phrase[1]]
+
+
+def _event_dates(raw: str) -> tuple[EventDate, ...]:
+    """Event dates back from `passage_meta` ("" for none, and for stores written before them)."""
+    out = []
+    for start, end, iso, certainty, a, b in json.loads(raw) if raw else ():
+        if certainty not in ("stated", "inferred_year", "relative", "no_year"):
+            continue  # written by a newer version: not shown rather than misread
+        year = int(iso[:4]) if not iso.startswith("--") else None
+        month, day = int(iso[-5:-3]), int(iso[-2:])
+        out.append(EventDate(int(start), int(end), month, day, year, certainty, (int(a), int(b))))
+    return tuple(out)
 
 
 def passage_version(meta: Any) -> str:
@@ -60,6 +79,7 @@ def passage(pid: str, doc: str | None, meta: Any) -> Passage:
         section=str(meta.get("section") or ""),
         sentences=sents,
         pages=tuple((int(a), int(b)) for a, b in json.loads(str(meta.get("pages") or "[]"))),
+        dates=_event_dates(str(meta.get("dates") or "")),
     )
 
 
@@ -76,7 +96,14 @@ def record(rid: str, meta: Any) -> ReportRecord:
         names=tuple(str(n) for n in json.loads(str(meta.get("names") or "[]"))),
         version=str(meta.get("version") or ""),
         origin=str(meta.get("origin") or ""),
+        published_from=_origin(str(meta.get("published_from") or "")),
+        ingest_version=int(meta.get("ingest") or 1),  # stores written before it: 1
     )
+
+
+def _origin(value: str) -> DateOrigin:
+    known: tuple[DateOrigin, ...] = ("metadata", "html", "pdf", "dateline", "file", "document")
+    return next((o for o in known if o == value), "")
 
 
 def where_clause(filters: Filters) -> dict[str, Any] | None:

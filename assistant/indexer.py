@@ -21,7 +21,15 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import ConfigError, UnreadableReport
 from .ingestion import read_report, split_passages, survey
-from .store import CommitOutcome, ReportRecord, Staged, VectorStore, new_version, vector_key
+from .store import (
+    INGEST_VERSION,
+    CommitOutcome,
+    ReportRecord,
+    Staged,
+    VectorStore,
+    new_version,
+    vector_key,
+)
 from .types import IngestSummary, Passage, Report
 
 Progress = Callable[[int, int, str], None]
@@ -199,10 +207,10 @@ class Indexer:
             report = read_report(path, report_id, max_bytes)
         except UnreadableReport as exc:
             return _Prepared(exc.name, failure=exc.reason)
-        if old is not None and old.hash == report.hash:
+        if old is not None and old.hash == report.hash and old.ingest_version >= INGEST_VERSION:
             return _Prepared(report_id, unchanged=True)
         origin = str(path.resolve())
-        if old is not None and taken is not None:  # another document under a taken name
+        if old is not None and taken is not None and old.hash != report.hash:  # another document
             report = dataclasses.replace(report, id=_free_id(report_id, taken))
             taken.add(report.id)
             report_id = report.id

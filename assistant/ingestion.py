@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aliases import learn_aliases, learn_names
+from .dating import date_passages
 from .errors import UnreadableReport
-from .headers import header_metadata, leading_title
+from .headers import header_metadata, leading_title, publication_date
 from .readers import reader_for, supported_suffixes
 from .sentences import Segment, split_sentences
 from .store import passage_id
@@ -298,7 +299,7 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
     if reader is None:
         raise UnreadableReport(report_id, f"unsupported format {suffix or '(no extension)'}")
     try:
-        data = _read_bounded(path, report_id, max_bytes)
+        data, modified = _read_bounded(path, report_id, max_bytes)
     except FileNotFoundError as exc:
         raise UnreadableReport(report_id, "no such file or directory") from exc
     except PermissionError as exc:
@@ -315,28 +316,33 @@ def read_report(path: Path, report_id: str, max_bytes: int) -> Report:
     if not text.strip():
         reason = "empty file" if suffix in (".txt", ".md") else "no text after extraction"
         raise UnreadableReport(report_id, reason)
-    published, source = header_metadata(text)
+    header = header_metadata(text)
+    published, published_from = publication_date(
+        header, found.published, found.published_from, modified
+    )
     title = " ".join((found.title or leading_title(text) or _title_from_name(path)).split())
     return Report(
         id=report_id,
         title=title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…",
         text=text,
         hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        published=found.published or published,
-        source=found.source or source,
+        published=published,
+        source=found.source or header.source,
         aliases=tuple(learn_aliases(text)),
         names=tuple(learn_names(text)),
         pages=found.pages,
+        published_from=published_from,
     )
 
 
-def _read_bounded(path: Path, report_id: str, max_bytes: int) -> bytes:
-    """The file's bytes, from one open file that is checked to be a regular one (a FIFO would
-    block for ever, a device never ends) and read no further than the size limit (a file that
-    grows after it was listed is refused, not read past the limit)."""
+def _read_bounded(path: Path, report_id: str, max_bytes: int) -> tuple[bytes, float]:
+    """The file's bytes and modification time, from one open file that is checked to be a
+    regular one (a FIFO would block for ever, a device never ends) and read no further than the
+    size limit (a file that grows after it was listed is refused, not read past the limit)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        mode = info.st_mode
         if stat.S_ISDIR(mode):
             raise UnreadableReport(report_id, "is a directory")
         if not stat.S_ISREG(mode):
@@ -344,7 +350,7 @@ def _read_bounded(path: Path, report_id: str, max_bytes: int) -> bytes:
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise UnreadableReport(report_id, f"file is larger than {max_bytes / 1048576:.1f} MB")
-    return data
+    return data, info.st_mtime
 
 
 def _title_from_name(path: Path) -> str:
@@ -354,8 +360,9 @@ def _title_from_name(path: Path) -> str:
 
 
 def split_passages(report: Report, chunk_chars: int, version: str | None = None) -> list[Passage]:
-    """Sentence-aligned chunks of about `chunk_chars`, each tagged with the heading above it; ids
-    name the `version` being written (the content hash by default).
+    """Sentence-aligned chunks of about `chunk_chars`, each tagged with the heading above it and
+    holding the event dates of its sentences (dating.py); ids name the `version` being written
+    (the content hash by default).
 
     Headings and titles are not inside passages (headings go to `Passage.section`); a report with
     nothing but heading-like lines still yields passages, so it can be found and cited.
@@ -391,7 +398,7 @@ def split_passages(report: Report, chunk_chars: int, version: str | None = None)
                 flush()
             group.append((seg.start, seg.end))
     flush()
-    return [
+    passages = [
         Passage(
             id=passage_id(report.id, version or report.hash[:12], i),
             report_id=report.id,
@@ -404,6 +411,7 @@ def split_passages(report: Report, chunk_chars: int, version: str | None = None)
         )
         for i, (sec, spans) in enumerate(chunks)
     ]
+    return date_passages(text, passages, report.published, report.published_from)
 
 
 def _pages_within(

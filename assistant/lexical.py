@@ -184,6 +184,11 @@ class LexicalIndex:
         n, df = max(self._n_alive, 1), len(self._postings(term)[0])
         return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
+    def reports_with(self, term: str) -> set[str]:
+        """Reports with a live passage holding `term` (a stem, as `terms` gives them)."""
+        reports = self.reports
+        return {reports[i] for i in self._postings(term)[0].tolist()}
+
     def search(
         self,
         query: str,

@@ -170,3 +170,43 @@ META_WORDS = (
     "contains answer question follow following follows summary information detail details "
     "provide provides here according both side sides version versions view views"
 )
+
+# Dates (dating.py, recency.py) ------------------------------------------------------------------
+# Short month names as written before or after a day ("Dec. 8", "8 Sept 2024"); "May" is its own.
+MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+# Words that name a day by its distance from the day a report was written.
+RELATIVE_DAY_OFFSETS = {
+    "today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,
+    "earlier today": 0, "yesterday": -1, "last night": -1, "the day before yesterday": -2,
+    "tomorrow": 1, "the day after tomorrow": 2,
+}  # fmt: skip
+# "three days ago": a count of days before the report's date ("two days earlier" counts from
+# another event, not from the report).
+DAYS_AGO = ("ago",)
+# Words before a weekday that say which one is meant ("last Tuesday", "next Friday").
+WEEKDAY_PAST = ("last", "past", "on", "early", "late", "this")
+WEEKDAY_NEXT = ("next", "coming")
+# Words that put what a sentence says after the moment it was written: a weekday in it is the
+# next one, not the last ("talks will resume on Friday").
+FUTURE_MARKERS = ("will", "shall", "next", "upcoming", "tomorrow", "scheduled", "due to")
+# Questions asking for what is newest: their answers prefer and cite newer reports.
+RECENCY_CUES = (
+    "latest", "most recent", "most recently", "newest", "recent", "recently", "last update",
+    "current", "currently", "now", "still", "so far", "to date", "as of", "after", "since",
+    "any update", "any updates", "new developments",
+)  # fmt: skip
+
+# Accounts (accounts.py) --------------------------------------------------------------------------
+# Verbs that blame someone, spoken by whoever is named before them ("the ministry accused ...").
+ACCUSATIONS = ("accuse", "accuses", "accused", "accusing", "blame", "blames", "blamed", "blaming")
+# Common nouns that stand for a speaker named earlier ("The agency added ..."); alone they name
+# no one, so the claim goes to the last named source before them.
+SPEAKER_NOUNS = (
+    "agency", "ministry", "spokesman", "spokeswoman", "spokesperson", "official", "officials",
+    "statement", "group", "organisation", "organization", "office", "committee",
+    "company", "newspaper", "channel", "outlet", "council", "body", "centre", "center",
+    "department", "source", "sources",
+)  # fmt: skip

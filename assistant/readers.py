@@ -19,11 +19,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, UnreadableReport
 from .headers import parse_date
 from .registry import Registry
+from .types import DateOrigin
 
 if TYPE_CHECKING:
     from bs4.element import Tag
@@ -74,6 +75,7 @@ class Extracted:
     published: date | None = None
     source: str | None = None
     pages: tuple[tuple[int, int], ...] = ()  # (offset in text, page number) where pages start
+    published_from: DateOrigin = "document"  # what `published` was read from ("html", "pdf")
 
 
 def _normalise_newlines(text: str) -> str:
@@ -229,7 +231,10 @@ def _read_html(data: bytes, name: str) -> Extracted:
         tag.decompose()
     published = parse_date(stamp) if stamp else None
     text = _html_text(soup.body or soup)
-    return Extracted(_tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"))
+    return Extracted(
+        _tidy(text), " ".join(title.split()) or None, published, meta("og:site_name"),
+        published_from="html",
+    )  # fmt: skip
 
 
 def _html_text(root: Tag) -> str:
@@ -275,6 +280,7 @@ def _read_pdf(data: bytes, name: str) -> Extracted:
                 raise UnreadableReport(name, "encrypted PDF")
             pages = [page.extract_text() or "" for page in reader.pages]
             title = reader.metadata.title if reader.metadata else None
+            published = _pdf_date(reader)
     except UnreadableReport:
         raise
     except Exception as exc:  # any parser failure on a damaged file means the same to a user
@@ -293,8 +299,21 @@ def _read_pdf(data: bytes, name: str) -> Extracted:
         raise UnreadableReport(name, "PDF has no extractable text (scanned?)")
     title = str(title or "").removeprefix("Microsoft Word - ").strip()
     return Extracted(
-        text, title if title.lower() not in ("", "untitled") else None, pages=tuple(starts)
+        text,
+        title if title.lower() not in ("", "untitled") else None,
+        published,
+        pages=tuple(starts),
+        published_from="pdf",
     )
+
+
+def _pdf_date(reader: Any) -> date | None:
+    """The PDF's creation date from its document properties (a damaged one is no date)."""
+    try:
+        made = reader.metadata.creation_date if reader.metadata else None
+    except Exception:  # pypdf raises on malformed date strings
+        return None
+    return made.date() if made is not None else None
 
 
 def _read_docx(data: bytes, name: str) -> Extracted:

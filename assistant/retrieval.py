@@ -7,7 +7,7 @@ ingest never shows up in answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from .embeddings import Embedder
@@ -72,6 +72,24 @@ class Retriever:
         question may be syncing the index at the same moment)."""
         with self._lock:
             return self.lexical.idf(term)
+
+    def reports_with(self, words: Sequence[str]) -> dict[str, set[str]]:
+        """For each stemmed word, the reports whose passages hold it (the index synced first):
+        how the report library searches text without reading it."""
+        with self._lock:
+            self.sync()
+            return {w: self.lexical.reports_with(w) for w in words}
+
+    def best_scores(self, query: str, among: Collection[str]) -> dict[str, float]:
+        """The BM25 score of each report's best passage for `query`, for reports in `among`
+        that have a passage scoring above zero."""
+        with self._lock:
+            self.sync()
+            hits = self.lexical.search(query, len(self.lexical.ids), lambda rid: rid in among)
+        best: dict[str, float] = {}
+        for _, rid, score in hits:  # best first: the first seen of a report is its best
+            best.setdefault(rid, score)
+        return best
 
     def retrieve(
         self,
@@ -156,6 +174,7 @@ class Retriever:
                     source=rec.source,
                     dense=dense_sim.get(pid),
                     lexical=lex_score.get(pid),
+                    published_from=rec.published_from,
                 )
             )
         return out

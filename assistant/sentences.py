@@ -146,6 +146,43 @@ def _shape(text: str, ln: _Line, max_words: int, max_chars: int) -> bool:
     return len(content.split()) <= max_words and any(c.isalpha() for c in content)
 
 
+def _headline(text: str, ln: _Line, lines: list[_Line | None], i: int) -> bool:
+    """Line `i`, the first, ends in "?", "!" or "." and is a headline all the same ("Will the
+    truce hold?"): one short sentence standing alone, with a blank line or a header line (a date,
+    "Source:", "By ...") below it and text further on. A lede is longer, or goes on in the next
+    line; a text of one line heads nothing."""
+    nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if nxt is not None and not (nxt.marker == "" and _is_meta(text, nxt)):
+        return False
+    content = text[ln.start : ln.end]
+    if not _ends_terminal(text, ln) or len(content) > _TITLE_CHARS:
+        return False
+    if len(content.split()) > _TITLE_WORDS or not any(c.isalpha() for c in content):
+        return False
+    if not any(rest is not None for rest in lines[i + 1 :]):
+        return False
+    if content.rstrip("\"'”’»)").endswith(".") and not _heads(text, content, lines[i + 1 :]):
+        return False  # "Intro." or "Line 1 ends here." among lines like it heads nothing
+    pieces: list[Segment] = []
+    _split_run(text, ln.start, ln.end, pieces)
+    return len(pieces) == 1
+
+
+def _heads(text: str, content: str, below: list[_Line | None]) -> bool:
+    """A first line ending in "." heads the text when it has three words or more and the text
+    below it opens with a longer paragraph (a list of one-line paragraphs heads nothing)."""
+    words = len(content.split())
+    rest = [ln for ln in below if ln is None or not _is_meta(text, ln)]
+    while rest and rest[0] is None:
+        rest.pop(0)
+    paragraph = 0
+    for ln in rest:
+        if ln is None:
+            break
+        paragraph += len(text[ln.start : ln.end].split())
+    return words >= 3 and paragraph > words
+
+
 def _is_meta(text: str, ln: _Line) -> bool:
     """A header line such as "Source: OCHA", "By Jane Doe" or "Published: 1 December 2024"."""
     if ln.end - ln.start > 150:
@@ -194,7 +231,8 @@ def split_sentences(text: str) -> list[Segment]:
             kind = "heading"  # markdown `# heading` or a setext heading underlined by ===/---
         elif ln.marker == "" and fresh and next_class != "lower":
             if (content_lines == 2 and title_key == _collapse(text, ln)) or (
-                content_lines == 1 and _shape(text, ln, _TITLE_WORDS, _TITLE_CHARS)
+                content_lines == 1
+                and (_shape(text, ln, _TITLE_WORDS, _TITLE_CHARS) or _headline(text, ln, lines, i))
             ):
                 kind = "title"
             elif _shape(text, ln, _HEADING_WORDS, _HEADING_CHARS):

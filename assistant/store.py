@@ -24,7 +24,12 @@ import numpy as np
 
 from .config import Settings
 from .registry import Registry
-from .types import Passage, Report
+from .types import DateOrigin, Passage, Report
+
+INGEST_VERSION = 2
+"""What an ingest computes from a report's text beyond its passages: 1 before publication-date
+origins and event dates (dating.py), 2 since. Bump it when ingest learns to compute more: every
+stored report is then read again once (its unchanged passages embed from the vector cache)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class ReportRecord:
     origin: str = ""
     """The file it was read from (absolute path on the machine that ingested it; "" if unknown):
     a different file that still exists may not silently take over its id."""
+    published_from: DateOrigin = ""
+    """Where `published` came from (see `DateOrigin`)."""
+    ingest_version: int = INGEST_VERSION
+    """What ingest computed from its text (`INGEST_VERSION` then); a report stored by an older
+    one is read again even when its text is unchanged. A store that does not keep it is taken
+    to be current (nothing is recomputed)."""
 
     def __post_init__(self) -> None:
         if not self.version:

@@ -325,3 +325,13 @@ _NOT_CONTENT = (
     frozenset(terms(" ".join((*en.NUMBER_VALUES, *en.NUMBER_MULTIPLIERS, *en.SENTENCE_OPENERS))))
     | _QUESTION_STEMS
 )  # numbers are checked apart; function words say nothing of what a sentence is about
+
+
+def names_in(text: str) -> list[str]:
+    """The capitalised names a text holds (its actors and places), as `check_support` reads them."""
+    return _names(text)
+
+
+def dates_in(text: str) -> set[str]:
+    """The months, weekdays and relative days a text names, as `check_support` reads them."""
+    return _dates(text)

@@ -13,6 +13,18 @@ from typing import Any, Literal
 Verdict = Literal["quoted", "supported", "unsupported"]
 """How a cited span bears on the answer sentence citing it (see support.py)."""
 
+DateOrigin = Literal["metadata", "html", "pdf", "dateline", "file", "document", ""]
+"""Where a report's publication date came from (see ingestion.read_report): a labelled line at
+its top ("Published: ..."), the HTML page's or the PDF file's properties, a date line or dated
+dateline at its top, the file's modification date, another reader's own metadata; "" for none
+(or a store written before this was recorded)."""
+
+Certainty = Literal["stated", "inferred_year", "relative", "no_year"]
+"""How sure an event date is (see dating.py): day, month and year written (`stated`); day and
+month written, the year placed by the report's date (`inferred_year`); a weekday or a word like
+"yesterday" counted from the report's date (`relative`); day and month written with no year and
+nothing to place it by (`no_year`: shown year-less, never silently placed)."""
+
 
 @dataclass(frozen=True)
 class Report:
@@ -27,6 +39,54 @@ class Report:
     aliases: tuple[tuple[str, str], ...] = ()  # (name, alias) pairs the report defines
     names: tuple[str, ...] = ()  # its multi-word names (to read unknown acronyms as initials)
     pages: tuple[tuple[int, int], ...] = ()  # (offset where it starts, page number) for PDFs
+    published_from: DateOrigin = ""  # where `published` came from
+
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventDate:
+    """A day one sentence says something happened (or will happen) on.
+
+    `start`/`end` are the sentence's report offsets, `phrase` the offsets of the words that give
+    the day ("December 8th", "on Tuesday"); `year` is None only when `certainty` is `no_year`.
+    """
+
+    start: int
+    end: int
+    month: int
+    day: int
+    year: int | None
+    certainty: Certainty
+    phrase: tuple[int, int]
+
+    @property
+    def when(self) -> date | None:
+        """The day, or None when its year is not known."""
+        return date(self.year, self.month, self.day) if self.year is not None else None
+
+    def iso(self) -> str:
+        """ISO 8601: "2024-12-08", or "--04-01" for a month and day of no known year."""
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def label(self) -> str:
+        """The day for people, with its certainty: "1 April (year not stated)"."""
+        day = f"{self.day} {MONTH_NAMES[self.month - 1]}"
+        if self.year is None:
+            return f"{day} (year not stated)"
+        suffix = {
+            "stated": "",
+            "inferred_year": " (year inferred from the report's date)",
+            "relative": " (counted from the report's date)",
+            "no_year": "",
+        }[self.certainty]
+        return f"{day} {self.year}{suffix}"
 
 
 def page_at(pages: tuple[tuple[int, int], ...], offset: int) -> int | None:
@@ -57,6 +117,9 @@ class Passage:
     pages: tuple[tuple[int, int], ...] = ()
     """Page starts (offset, number) that bear on it: the page it starts on and any that start
     inside it (PDFs; empty otherwise), so a quote's page is known without the whole report."""
+    dates: tuple[EventDate, ...] = ()
+    """Event dates of its sentences, resolved at ingest against the report's date (none for
+    passages stored before dates were read)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +133,7 @@ class ScoredPassage:
     source: str | None = None
     dense: float | None = None
     lexical: float | None = None
+    published_from: DateOrigin = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +158,69 @@ class Citation:
     support_reason: str = "not checked"
     page: int | None = None  # the PDF page the quote starts on
     section: str = ""  # the heading of the section the quote sits in
+
+
+Stance = Literal["denies", "accuses", ""]
+"""How a party's claim bears on another's: it denies one, or it blames someone (see accounts.py)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One party's version of events: who says it, how, and the citations that carry it.
+
+    `voice` is how the party was found: named in the sentence (`said`: "X said ...",
+    "according to X"), named in an earlier sentence the cited one refers back to (`earlier`:
+    "The agency added ..."), or the report speaking in its own voice (`report`: then `speaker`
+    is its publisher, or its title when no publisher is known). `names` are the other names
+    the party goes by in these sentences (learned aliases join "the SDF" and "its media centre").
+    """
+
+    speaker: str
+    citations: tuple[int, ...]
+    voice: Literal["said", "earlier", "report"] = "said"
+    stance: Stance = ""
+    names: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "speaker": self.speaker,
+            "voice": self.voice,
+            "stance": self.stance or None,
+            "citations": list(self.citations),
+            "names": list(self.names),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Account:
+        return cls(
+            speaker=str(data["speaker"]),
+            citations=tuple(int(m) for m in data.get("citations", ())),
+            voice=data.get("voice") or "said",
+            stance=data.get("stance") or "",
+            names=tuple(str(n) for n in data.get("names", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Cited sentences that give different values for the same thing (a toll, a date, a name):
+    `values` pairs each value, as written, with the citations giving it."""
+
+    about: str
+    values: tuple[tuple[str, tuple[int, ...]], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "about": self.about,
+            "values": [{"value": v, "citations": list(m)} for v, m in self.values],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Disagreement:
+        return cls(
+            str(data["about"]),
+            tuple((str(v["value"]), tuple(int(m) for m in v["citations"])) for v in data["values"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -121,6 +248,10 @@ class Answer:
     query: str = ""
     unsupported: int = 0
     incomplete: str | None = None
+    accounts: tuple[Account, ...] = ()
+    """Parties' versions when the cited sentences hold claims by two or more (accounts.py)."""
+    disagreements: tuple[Disagreement, ...] = ()
+    """Values the cited sentences disagree on (disagreements.py)."""
 
     def to_json(self) -> dict[str, object]:
         """The JSON contract of `assistant ask --json` (DESIGN.md)."""
@@ -148,6 +279,8 @@ class Answer:
             "unsupported": self.unsupported,
             "incomplete": self.incomplete,
             "standalone_question": self.standalone_question,
+            "accounts": [a.to_json() for a in self.accounts],
+            "disagreements": [d.to_json() for d in self.disagreements],
         }
 
     @classmethod
@@ -181,6 +314,8 @@ class Answer:
             query=str(data.get("standalone_question") or question),
             unsupported=int(data.get("unsupported") or 0),
             incomplete=data.get("incomplete"),
+            accounts=tuple(Account.from_json(a) for a in data.get("accounts") or ()),
+            disagreements=tuple(Disagreement.from_json(d) for d in data.get("disagreements") or ()),
         )
 
     @property
@@ -207,6 +342,7 @@ class ReportInfo:
     hash: str
     published: date | None = None
     source: str | None = None
+    published_from: DateOrigin = ""  # where the date came from (see `DateOrigin`)
 
 
 @dataclass

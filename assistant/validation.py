@@ -44,10 +44,10 @@ def _is_unicode(value: str) -> bool:
     return True
 
 
-def question(value: object) -> str:
+def question(value: object, name: str = "question") -> str:
     """The question on one line; empty or overlong ones are a `BadQuestion`."""
     if not isinstance(value, str):
-        raise TypeError(f"question must be a str, not {_kind(value)}")
+        raise TypeError(f"{name} must be a str, not {_kind(value)}")
     q = " ".join(value.split())
     if not q:
         raise BadQuestion("the question is empty")
@@ -96,17 +96,20 @@ def report_ids(value: object) -> frozenset[str] | None:
     return frozenset(ids)
 
 
-def published_range(start: object, end: object) -> tuple[date | None, date | None]:
-    """Publication-date bounds: each None or a `date` (a `datetime` is refused: it does not
-    compare with dates), the first not after the second."""
-    for name, value in (("published_from", start), ("published_to", end)):
+def published_range(
+    start: object, end: object, names: tuple[str, str] = ("published_from", "published_to")
+) -> tuple[date | None, date | None]:
+    """Date bounds (publication dates, or a timeline's `since`/`until`: `names`): each None or a
+    `date` (a `datetime` is refused: it does not compare with dates), the first not after the
+    second."""
+    for name, value in zip(names, (start, end), strict=True):
         if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
             hint = " (use .date())" if isinstance(value, datetime) else ""
             raise TypeError(f"{name} must be a datetime.date or None, not {_kind(value)}{hint}")
     assert start is None or isinstance(start, date)
     assert end is None or isinstance(end, date)
     if start is not None and end is not None and start > end:
-        raise ValueError(f"published_from ({start}) is after published_to ({end})")
+        raise ValueError(f"{names[0]} ({start}) is after {names[1]} ({end})")
     return start, end
 
 

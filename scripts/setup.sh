@@ -8,3 +8,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[dev]"
+# axe-core, which the browser tests inject to check accessibility (package.json, pinned in
+# package-lock.json; node_modules/ is not committed). Without npm, or without its registry, those
+# checks skip and the rest of the suite runs.
+if command -v npm >/dev/null; then
+  npm ci --silent --no-audit --no-fund \
+    || echo "npm ci failed: the accessibility checks of the browser tests will skip"
+else
+  echo "npm not found: skipping axe-core (the accessibility checks of the browser tests will skip)"
+fi

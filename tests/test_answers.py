@@ -198,6 +198,8 @@ def test_json_shape_is_the_documented_contract(sample: Assistant) -> None:
         "unsupported",
         "incomplete",
         "standalone_question",
+        "accounts",
+        "disagreements",
     ]
     assert list(data["citations"][0]) == [  # type: ignore[index]
         "marker", "report", "title", "start", "end", "quote", "support", "publisher", "published",

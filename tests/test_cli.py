@@ -72,6 +72,8 @@ def test_ask_on_an_empty_store_ingests_the_corpus_then_answers_as_json(tmp_path:
         "unsupported",
         "incomplete",
         "standalone_question",
+        "accounts",
+        "disagreements",
     ]
     assert data["abstained"] is False and data["backend"] == "extractive"
     assert data["unsupported"] == 0

@@ -183,7 +183,7 @@ def test_a_dateline_is_where_it_was_filed_not_the_source(sample: Path) -> None:
     report = read(sample / SDF)
     assert report.source is None, "a place is not a publisher"
     assert report.title == "Aleppo clashes army sdf"
-    assert report.published is None
+    assert report.published_from == "file", "a dateline without a day dates nothing"
 
 
 def test_stated_title_repeated_twice_is_the_title_not_a_passage(sample: Path) -> None:
@@ -607,8 +607,11 @@ def test_header_lines_give_published_date_source_and_title(tmp_path: Path) -> No
 
 def test_dates_in_the_body_are_not_publication_dates(tmp_path: Path) -> None:
     text = "Aleppo update\n\nThe talks began.\nDecember 1, 2024\nPublished: 2024-12-01\n"
-    assert read(write(tmp_path, "body.txt", text)).published is None
-    assert read(write(tmp_path, "bad.txt", "Date: 31 February 2024\n\nText.")).published is None
+    # (with no date at its top, a report's date is its file's: see tests/test_time.py)
+    assert read(write(tmp_path, "body.txt", text)).published_from == "file"
+    assert read(write(tmp_path, "bad.txt", "Date: 31 February 2024\n\nText.")).published_from == (
+        "file"
+    )
 
 
 # --- unreadable files ---------------------------------------------------------------------------

@@ -223,9 +223,9 @@ def test_score_question_and_aggregate_by_hand() -> None:
         ]
     ]  # fmt: skip
     ok, un, ab, badrec = recs
-    assert ok.scores == {
-        "hit@1": 0.0, "hit@k": 0.0, "rr": 0.5, "fact_recall": 1.0, "evidence_recall": 1.0,
-        "answer_contains": None, "groundedness": 1.0,
+    assert ok.scores == {  # extractive: its citations are judged, not its groundedness
+        "hit@1": 0.0, "hit@k": 0.0, "rr": 0.5, "citation_precision": 1.0, "fact_recall": 1.0,
+        "evidence_recall": 1.0, "answer_contains": None,
     }  # fmt: skip
     assert ok.failures == ["gold not retrieved in the top 1"]
     assert un.failures == ["answered an unanswerable question"]
@@ -252,6 +252,15 @@ def test_score_question_and_aggregate_by_hand() -> None:
     assert agg["false_abstention_rate"] == pytest.approx(1 / 3)
     assert agg["latency_p50"] == pytest.approx(0.25)
     assert agg["groundedness_llm"] is None and agg["best_sentence_f1"] is None
+    assert agg["groundedness"] is None  # every answer is extractive: quotes are not judged
+
+    # a backend that writes its own sentences is judged on them
+    written = Answer("ok", "Two people died. Eight ate cake. [1]", (cite(1, 0, 23),), False, "x")
+    rec = score_question(
+        q_ok, written, latency=0.1, report_text=texts.get, evidence=evidence["ok"], k=1
+    )
+    assert rec.scores["groundedness"] == 0.5 and rec.counts["judged"] == 2
+    assert "1 of 2 sentences not supported by their quotes" in rec.failures
 
 
 def test_aggregate_edge_cases() -> None:

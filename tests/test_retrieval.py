@@ -3,6 +3,7 @@ lexical index never has to be rebuilt for a small change."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -114,22 +115,27 @@ def dated(tmp_path: Path, embedder) -> Assistant:
         encoding="utf-8",
     )
     (corpus / "undated.txt").write_text("Idlib truce news without a date.\n", encoding="utf-8")
+    os.utime(corpus / "undated.txt", (1704110400, 1704110400))  # its file's date: 2024-01-01
     a = Assistant(Settings(data_dir=tmp_path / "d", corpus_dir=corpus), embedder=embedder)
     a.ingest([corpus])
     return a
 
 
 def test_published_dates_are_read_and_filter_retrieval(dated: Assistant) -> None:
-    published = {r.id: r.published for r in dated.reports()}
+    published = {r.id: (r.published, r.published_from) for r in dated.reports()}
     assert published == {
-        "june.txt": date(2024, 6, 20),
-        "march.txt": date(2024, 3, 2),
-        "undated.txt": None,
+        "june.txt": (date(2024, 6, 20), "metadata"),
+        "march.txt": (date(2024, 3, 2), "metadata"),
+        "undated.txt": (date(2024, 1, 1), "file"),  # no date stated: the file's
     }
     after = dated.retrieve("truce in Idlib", published_from=date(2024, 5, 1))
     assert {sp.passage.report_id for sp in after} == {"june.txt"}
     before = dated.retrieve("truce in Idlib", published_to=date(2024, 5, 1))
-    assert {sp.passage.report_id for sp in before} == {"march.txt"}
+    assert {sp.passage.report_id for sp in before} == {"march.txt", "undated.txt"}
+    window = dated.retrieve(
+        "truce in Idlib", published_from=date(2024, 2, 1), published_to=date(2024, 5, 1)
+    )
+    assert {sp.passage.report_id for sp in window} == {"march.txt"}
 
 
 def test_report_filter_and_unknown_report(dated: Assistant) -> None:

@@ -26,10 +26,13 @@ HOSTILE = (
     "${alert(5)} {{constructor}} *bold* `code` $x$"
 )
 SAFE_TAGS = {
-    "span", "div", "mark", "blockquote", "button", "code", "h3", "p", "b", "ul", "li",
+    "span", "div", "mark", "blockquote", "button", "code", "h2", "p", "b", "ul", "li",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-SAFE_ATTRS = {"class", "id", "title", "data-report", "data-start", "data-end", "role", "tabindex"}
+SAFE_ATTRS = {
+    "class", "id", "title", "data-report", "data-start", "data-end", "role", "tabindex",
+    "aria-label",
+}  # fmt: skip
 
 
 class _Tags(HTMLParser):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..accounts import plain_party
 from ..config import Settings
 from ..registry import Registry
 from ..types import Answer, ScoredPassage, Turn
@@ -27,6 +28,11 @@ class AnswerRequest:
     timings: dict[str, float] = field(default_factory=dict)
     # question stem -> stem sets of other names of the same thing, learned from the reports
     aliases: Mapping[str, Sequence[frozenset[str]]] = field(default_factory=dict)
+    # the question asks for the latest / most recent: passages come newest report first, and
+    # answerers prefer sentences of newer reports (recency.py)
+    prefer_recent: bool = False
+    # a speaker's name -> the key of its party (names of one thing share one: learned aliases)
+    party_of: Callable[[str], str] = plain_party
 
 
 class Answerer(Protocol):

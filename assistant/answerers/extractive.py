@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from .. import lexicon_en as en
+from ..accounts import attribute, is_claim, stance
 from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
 from ..citations import cite, escape_markers
 from ..config import Settings
+from ..disagreements import differ
 from ..lexical import terms
 from ..memory import condense_offline
+from ..recency import RECENCY_WEIGHT, freshness
+from ..support import names_in
 from ..types import Answer, Citation, ScoredPassage, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
 
@@ -38,13 +42,13 @@ _NUMBER = re.compile(rf"\b(\d+|{_words(en.NUMBER_WORDS)})\b", re.I)
 _DATE = re.compile(
     rf"\b({_words(en.MONTHS)}|\d{{4}}|{_words(en.WEEKDAYS)}|{_words(en.RELATIVE_DAYS)})\b", re.I
 )
-_LEAD = rf"(?:(?:{_words(en.DISCOURSE_LEADS)})\s*,\s*)?"
-_SPEAKER = re.compile(
-    r"^" + _LEAD + r"(?P<speaker>(?:the\s+)?[A-Z][^,.;:“\"]{1,80}?)\s+"
-    rf"(?:{_words(en.SPEECH_VERBS)})\b",
-    re.I,
-)
-_ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
+MAX_SIDES = 4  # parties shown side by side
+MAX_EVENTS = 3  # reports whose best sentence is tried as the event of a who-question
+CLAIM_FLOOR = 0.2
+TWIN_FLOOR = 0.5  # a sentence giving another value for the answer's fact, down to this share  # who-questions: claims down to this share of the best sentence's score
+SIDE_SENTENCES = 2  # claims per party (a second only when it names the party again)
+# Words a question capitalises without naming anything ("Who", "What").
+_QUESTION_NAMES = frozenset(en.QUESTION_WORDS.split())
 MANY_PARTS = 8  # questions with this many content stems are judged by what sentences cover together
 _CONTINUES = re.compile(rf"\s*({_words(en.CONTINUATION_OPENERS)})\b", re.I)
 _CONTRAST = re.compile(rf"\b({_words(en.CONTRAST_WORDS)})\b", re.I)
@@ -72,15 +76,70 @@ class Candidate:
     def flat(self) -> str:
         return " ".join(self.text.split())
 
+    @property
+    def report_id(self) -> str:
+        return self.source.passage.report_id
 
-def speaker(sentence: str) -> str | None:
-    """Who a sentence attributes its claim to ("the Norland Ministry of Defence"), if anyone."""
-    flat = " ".join(sentence.split())
-    m = _SPEAKER.match(flat) or _ACCORDING.search(flat)
-    if not m:
-        return None
-    who = re.sub(r"^the\s+", "", m.group("speaker").strip(), flags=re.I)
-    return None if who.lower() in en.PRONOUNS else who
+
+@dataclass
+class Side:
+    """One party's claims among the answer's sentences."""
+
+    speaker: str  # as the first of its sentences in reading order names it
+    said: list[Candidate]
+    names: dict[tuple[str, int], str] = field(default_factory=dict)  # speaker per sentence
+
+    def order(self) -> None:
+        self.said.sort(key=lambda c: (c.report_id, c.start))
+        self.speaker = self.names.get((self.said[0].report_id, self.said[0].start), self.speaker)
+
+    def label(self) -> str:
+        who = self.speaker[:1].upper() + self.speaker[1:]
+        mood = next((stance(c.text) for c in self.said if stance(c.text)), "")
+        return f"{who} ({mood})" if mood else who
+
+
+class _Event:
+    """Which sentences are about the event the best sentence tells of: those of its report, and
+    those of another report that names what the question names (or, when the question names
+    nothing, shares two names with the best passage beyond names every retrieved report uses).
+    A clash elsewhere in another report is not a side of this dispute."""
+
+    def __init__(self, best: Candidate, request: AnswerRequest):
+        self.report = best.report_id
+        self.asked = {n.lower() for n in names_in(request.question)} - _QUESTION_NAMES
+        by_report: dict[str, set[str]] = {}
+        for sp in request.passages:
+            by_report.setdefault(sp.passage.report_id, set()).update(_names(sp.passage.text))
+        common = set.intersection(*by_report.values()) if len(by_report) > 1 else set()
+        self.anchor = _names(best.source.passage.text) - common
+
+    def holds(self, c: Candidate) -> bool:
+        if c.report_id == self.report:
+            return True
+        names = _names(c.source.passage.text)
+        if self.asked:
+            return bool(self.asked & names)
+        return len(self.anchor & names) >= 2
+
+
+def _twins(chosen: list[Candidate], candidates: list[Candidate], floor: float) -> list[Candidate]:
+    """Sentences of other reports that state a chosen sentence's fact with another value (a
+    toll, a date, a name): shown beside it, so a disagreement is never settled silently."""
+    out: list[Candidate] = []
+    for c in chosen:
+        for d in candidates:
+            if d.score < floor:
+                break
+            fresh = d.report_id != c.report_id and d not in chosen and d not in out
+            if fresh and differ(c.text, d.text):
+                out.append(d)
+                break
+    return out
+
+
+def _names(text: str) -> set[str]:
+    return {n.lower() for n in names_in(text)}
 
 
 class ExtractiveAnswerer:
@@ -146,8 +205,14 @@ class ExtractiveAnswerer:
         cal = self.calibration
         return min(1.0, max(0.0, (cos - cal.dense_floor) / cal.dense_span))
 
-    def select(self, candidates: list[Candidate], question: str) -> tuple[list[Candidate], bool]:
-        """The sentences to say (reading order) and whether they are conflicting accounts."""
+    def select(
+        self,
+        candidates: list[Candidate],
+        request: AnswerRequest,
+        fresh: Mapping[str, float] | None = None,
+    ) -> tuple[list[Candidate], list[Side]]:
+        """The sentences to say (reading order; newest report first when `fresh` says how new
+        each report is) and, when they are claims of different parties, those parties' sides."""
         best = candidates[0]
         chosen = [best]
         floor = max(self.threshold, 0.8 * best.score)
@@ -156,35 +221,60 @@ class ExtractiveAnswerer:
                 break
             if all(_overlap(c, o) < 0.5 for o in chosen):
                 chosen.append(c)
-        # Conflicting accounts: claims by different parties among the strong candidates (a
-        # question about responsibility looks further down, where the denials usually are).
-        asks_who = bool(_WHO_QUESTION.search(question))
-        floor = 0.7 * self.threshold
+        sides = self.sides(candidates, request)
+        newness = fresh or {}
+        if sides:
+            return [c for side in sides for c in side.said], sides
+        chosen += _twins(chosen, candidates, TWIN_FLOOR * best.score)
+        chosen.sort(key=lambda c: (-newness.get(c.report_id, 0.0), c.report_id, c.start))
+        return chosen, sides
 
-        def strong(c: Candidate) -> bool:
-            if c.score >= max(floor, 0.6 * best.score):
-                return True
-            # further down only a claim that disputes another (a denial, "in contrast") qualifies
-            return (
-                asks_who
-                and c.score >= max(floor, 0.45 * best.score)
-                and bool(_CONTRAST.search(c.text))
+    def sides(self, candidates: list[Candidate], request: AnswerRequest) -> list[Side]:
+        """Claims by different named parties about one event: shown as accounts when the
+        question asks who did it / what each says, or when one side disputes another. The event
+        is the best sentence's; when it has fewer than two sides, the best sentence of each other
+        report in turn (a who-question is asked of the event whose parties dispute it)."""
+        asks_who = bool(_WHO_QUESTION.search(request.question))
+        # Claims rarely share the question's words ("who started it?" against "X said Y shelled
+        # Z"): who-questions take any claim of the event that is at all relevant.
+        floor = (CLAIM_FLOOR if asks_who else 0.6) * candidates[0].score
+        anchors: dict[str, Candidate] = {}
+        for c in candidates:
+            anchors.setdefault(c.report_id, c)
+        for anchor in list(anchors.values())[:MAX_EVENTS]:
+            found = self._sides_of(_Event(anchor, request), candidates, floor, request)
+            disputed = any(
+                stance(c.text) or _CONTRAST.search(c.text) for side in found for c in side.said
             )
+            if len(found) >= 2 and (asks_who or disputed):
+                for side in found:
+                    side.order()
+                found.sort(key=lambda side: (side.said[0].report_id, side.said[0].start))
+                return found
+        return []
 
-        by_speaker: dict[str, Candidate] = {}
-        for c in filter(strong, candidates):
-            who = speaker(c.text)
-            if who and who.lower() not in by_speaker:
-                by_speaker[who.lower()] = c
-        sides = list(by_speaker.values())[:3]
-        conflict = len(sides) >= 2 and (asks_who or any(_CONTRAST.search(c.text) for c in sides))
-        if conflict:
-            chosen = (
-                sides
-                + [c for c in chosen if c not in sides][: max(0, self.max_sentences - len(sides))]
-            )
-        chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
-        return chosen, conflict
+    def _sides_of(
+        self, event: _Event, candidates: list[Candidate], floor: float, request: AnswerRequest
+    ) -> list[Side]:
+        by_party: dict[str, Side] = {}
+        for c in candidates:
+            if c.score < floor or not event.holds(c):
+                continue
+            who = attribute(request.report_text(c.report_id), c.start, c.end, None)
+            if who is None:
+                continue
+            key = request.party_of(who.speaker)
+            side = by_party.get(key)
+            if side is None:
+                if not is_claim(c.text):  # a side opens with its version, not a figure
+                    continue
+                side = by_party[key] = Side(who.speaker, [])
+            elif who.voice != "said" or not is_claim(c.text):
+                continue  # more of a side: another claim it makes, not what follows the first
+            if len(side.said) < SIDE_SENTENCES and all(_overlap(c, o) < 0.5 for o in side.said):
+                side.said.append(c)
+                side.names[(c.report_id, c.start)] = who.speaker
+        return list(by_party.values())[:MAX_SIDES]
 
     def cover(
         self, candidates: list[Candidate], weights: dict[str, float]
@@ -216,19 +306,28 @@ class ExtractiveAnswerer:
 
     def decide(
         self, request: AnswerRequest, candidates: list[Candidate]
-    ) -> tuple[list[Candidate], bool]:
-        """The gate and the choice: the sentences to say (none: abstain) and whether they are
-        conflicting accounts. Questions with many parts are judged by what sentences cover
-        together, others by their best sentence."""
+    ) -> tuple[list[Candidate], list[Side]]:
+        """The gate and the choice: the sentences to say (none: abstain) and, when they are
+        different parties' claims, the sides. Questions with many parts are judged by what
+        sentences cover together, others by their best sentence."""
         weights = _query_weights(request, request.question)
         if not candidates:
-            return [], False
+            return [], []
         if len(weights) >= MANY_PARTS:
             chosen, score = self.cover(candidates, weights)
-            return (chosen, False) if score >= self.threshold else ([], False)
+            return (chosen, []) if score >= self.threshold else ([], [])
         if candidates[0].score < self.threshold:
-            return [], False
-        return self.select(candidates, request.question)
+            return [], []
+        fresh = freshness(request.passages) if request.prefer_recent else {}
+        if fresh:  # newer reports' sentences first, once the gate has read relevance alone
+            candidates = sorted(
+                (
+                    replace(c, score=c.score + RECENCY_WEIGHT * fresh[c.report_id])
+                    for c in candidates
+                ),
+                key=lambda c: (-c.score, c.report_id, c.start),
+            )
+        return self.select(candidates, request, fresh)
 
     def clears_gate(self, request: AnswerRequest) -> bool:
         """Whether the retrieved text holds something worth answering from (other backends ask
@@ -238,7 +337,7 @@ class ExtractiveAnswerer:
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         candidates = self.score_sentences(request)
-        chosen, conflict = self.decide(request, candidates)
+        chosen, sides = self.decide(request, candidates)
         # Nothing to say (no candidates, or none that clears the gate): abstain, whatever the
         # threshold (0 included).
         if not chosen:
@@ -247,28 +346,42 @@ class ExtractiveAnswerer:
             return
         parts: list[str] = []
         citations: list[Citation] = []
-        if conflict:
-            head = "The reports give differing accounts:\n"
+        disagree = not sides and any(
+            differ(a.text, b.text)
+            for i, a in enumerate(chosen)
+            for b in chosen[i + 1 :]
+            if a.report_id != b.report_id
+        )
+        if sides:
+            lines = [(f"- {side.label()}: ", side.said) for side in sides]
+        elif disagree:
+            lines = [("- ", [c]) for c in chosen]
+        else:
+            lines = [("", chosen)]
+        if sides or disagree:
+            head = "The reports give differing accounts:\n" if sides else "The reports disagree:\n"
             parts.append(head)
             yield head
-        for c in chosen:
-            citation = cite(
-                len(citations) + 1,
-                c.source,
-                c.start,
-                c.end,
-                request.report_text(c.source.passage.report_id),
-                support="quoted",  # the answer sentence is the span itself
-            )
-            if citation is None:
-                continue
-            citations.append(citation)
-            said = escape_markers(c.flat)  # a "[7]" in the report is its text, not a marker
-            piece = (
-                f"- {said} [{citation.marker}]\n" if conflict else f"{said} [{citation.marker}] "
-            )
-            parts.append(piece)
-            yield piece
+        for lead, said in lines:
+            piece = lead
+            for c in said:
+                citation = cite(
+                    len(citations) + 1,
+                    c.source,
+                    c.start,
+                    c.end,
+                    request.report_text(c.report_id),
+                    support="quoted",  # the answer sentence is the span itself
+                )
+                if citation is None:
+                    continue
+                citations.append(citation)
+                # a "[7]" in the report is its text, not a marker
+                piece += f"{escape_markers(c.flat)} [{citation.marker}] "
+            if piece != lead:
+                piece = piece.rstrip() + "\n" if lead else piece
+                parts.append(piece)
+                yield piece
         text = "".join(parts).strip()
         if not citations:
             yield self._final(request, ABSTAIN_TEXT, (), True, t0)

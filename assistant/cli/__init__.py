@@ -27,6 +27,7 @@ from ..validation import MAX_TOP_K
 from .chat import cmd_chat
 from .output import echo, echo_json, format_answer, ingest_progress, stderr_console
 from .runtime import ask_with_corpus, open_assistant
+from .timeline import add_window, cmd_timeline, window
 
 
 def _top_k(value: str) -> int:
@@ -82,12 +83,19 @@ def _parser() -> argparse.ArgumentParser:
         help="only this report id (repeatable)",
     )
     ask.add_argument("--backend", choices=ANSWERERS.names(), default=None)
+    add_window(ask, "only reports published")
 
     chat = sub.add_parser(
         "chat", help="a conversation in the terminal (follow-ups use the history)"
     )
     chat.add_argument("--backend", choices=ANSWERERS.names(), default=None)
     chat.add_argument("--resume", metavar="ID", default=None, help="continue a saved conversation")
+    add_window(chat, "only reports published")
+
+    tl = sub.add_parser("timeline", help="dated events of the reports in order, each cited")
+    tl.add_argument("query", nargs="?", default=None, help="only events relevant to this")
+    tl.add_argument("--json", action="store_true")
+    add_window(tl, "only events")
 
     hist = sub.add_parser("history", help="saved conversations, newest first")
     hist.add_argument("--search", default=None, help="only those whose text contains this")
@@ -212,6 +220,7 @@ def _version() -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    since, until = window(args)
     question = sys.stdin.read().strip() if args.question == "-" else args.question
     assistant = open_assistant(settings)
     answer = ask_with_corpus(
@@ -221,6 +230,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         top_k=args.top_k,
         report_ids=args.report,
         backend=args.backend,
+        published_from=since,
+        published_to=until,
     )
     if args.json:
         echo_json(answer.to_json())
@@ -273,6 +284,7 @@ def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
                     "title": r.title,
                     "passages": r.passages,
                     "published": r.published.isoformat() if r.published else None,
+                    "published_from": r.published_from or None,
                     "source": r.source,
                 }
                 for r in infos
@@ -282,7 +294,7 @@ def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
         echo("no reports stored; run `assistant ingest`")
     else:
         for r in infos:
-            date = r.published.isoformat() if r.published else "-"
+            date = f"{r.published.isoformat()} ({r.published_from})" if r.published else "-"
             echo(f"{r.id}\t{date}\t{r.passages} passages\t{r.title}")
     return 0
 
@@ -348,6 +360,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "remove": cmd_remove,
     "check": cmd_check,
     "history": cmd_history,
+    "timeline": cmd_timeline,
     "export": cmd_export,
     "eval": cmd_eval,
     "ui": cmd_ui,

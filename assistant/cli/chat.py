@@ -16,6 +16,7 @@ from ..errors import AssistantError
 from ..markdown import conversation_markdown
 from .output import echo, format_answer, format_sources_of
 from .runtime import ingest_default_corpus, open_assistant
+from .timeline import window
 
 CHAT_COMMAND = re.compile(r"/[A-Za-z]+")
 """What `chat` reads as a command (/new, /quit), not a question."""
@@ -30,12 +31,14 @@ CHAT_HELP = """commands (never sent as questions):
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    since, until = window(args)
     assistant = open_assistant(settings)
+    options = {"backend": args.backend, "published_from": since, "published_to": until}
     if args.resume:
-        chat = assistant.chat(backend=args.backend, resume=args.resume)
+        chat = assistant.chat(resume=args.resume, **options)
         echo(f"(resuming conversation {args.resume}: {len(chat.turns)} earlier answer(s))")
     else:
-        chat = assistant.chat(backend=args.backend, save=True)
+        chat = assistant.chat(save=True, **options)
     _line_editing(settings)
     echo("Ask about the reports. /help lists the commands; an empty line or Ctrl-D quits.")
     try:

@@ -54,8 +54,29 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"(searched for: {answer.standalone_question})")
     if answer.unsupported:
         lines.append(f"({answer.unsupported} unsupported sentence(s) removed)")
+    lines += format_accounts(answer)
     sources = format_sources_of(answer)
     return "\n".join(lines) + (f"\n\n{sources}" if sources else "")
+
+
+def format_accounts(answer: Answer) -> list[str]:
+    """Who says what (grouped by party) and the values sources disagree on, by citation."""
+    lines: list[str] = []
+    labelled = all(
+        f"- {a.speaker[:1].upper()}{a.speaker[1:]}" in answer.text for a in answer.accounts
+    )
+    if answer.accounts and not labelled:  # an answer already grouped by party says it once
+        lines += ["", "Accounts:"]
+        for a in answer.accounts:
+            also = f" (also: {', '.join(a.names)})" if a.names else ""
+            mood = f" — {a.stance}" if a.stance else ""
+            cited = " ".join(f"[{m}]" for m in a.citations)
+            lines.append(f"- {a.speaker}{also}{mood}: {cited}")
+    for d in answer.disagreements:
+        lines += ["", f"Sources disagree on {d.about}:"]
+        for value, markers in d.values:
+            lines.append(f"- {value}: {' '.join(f'[{m}]' for m in markers)}")
+    return lines
 
 
 def format_sources_of(answer: Answer) -> str:

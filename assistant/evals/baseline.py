@@ -44,16 +44,29 @@ def _malformed(data: Mapping[str, Any]) -> str | None:
         metrics = suite.get("metrics", {})
         if not isinstance(metrics, dict):
             return f"suite {n}: `metrics` is not a mapping"
-        for name, value in metrics.items():
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                return f"suite {n}: metric {str(name)[:40]!r} is not a number"
+        problem = _not_numbers(metrics)
+        if problem:
+            return f"suite {n}: metric {problem} is not a number"
+        per_tag = suite.get("per_tag", {})
+        if not isinstance(per_tag, dict) or not all(isinstance(v, dict) for v in per_tag.values()):
+            return f"suite {n}: `per_tag` is not a mapping of metrics"
+        for tag, values in per_tag.items():
+            problem = _not_numbers(values)
+            if problem:
+                return f"suite {n}: tag {str(tag)[:40]!r}: metric {problem} is not a number"
         records = suite.get("records", [])
         if not isinstance(records, list) or not all(
             isinstance(r, dict) and isinstance(r.get("id"), str) for r in records
         ):
             return f"suite {n}: `records` is not a list of questions with ids"
+    return None
+
+
+def _not_numbers(metrics: Mapping[str, Any]) -> str | None:
+    """The (quoted) name of the first metric whose value is neither None nor a number."""
+    for name, value in metrics.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return repr(str(name)[:40])
     return None
 
 
@@ -67,12 +80,29 @@ def _scope(suite: Mapping[str, Any]) -> tuple[Any, ...]:
     return suite.get("split"), suite.get("available"), suite.get("counts", {}).get("questions")
 
 
-def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
-    """Deltas per metric and per question (fixed / broken) between two results' JSON.
+def metric_deltas(
+    current: Mapping[str, Any], baseline: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """{metric: {baseline, current, delta}} for every metric measured in either (delta None
+    unless both measured it)."""
+    out = {}
+    for name in METRICS:
+        now, before = current.get(name), baseline.get(name)
+        if now is None and before is None:
+            continue
+        delta = now - before if now is not None and before is not None else None
+        out[name] = {"baseline": before, "current": now, "delta": delta}
+    return out
 
-    Suites are matched by name and questions by id; a question is fixed when it fails in the
-    baseline and passes now, broken the other way round. Changed settings, models, prompts,
-    corpora and question sets (split, size) are listed, since they usually explain the deltas.
+
+def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, Any]:
+    """Deltas per metric (overall and per tag) and per question (fixed / broken) between two
+    results' JSON.
+
+    Suites are matched by name, tags by name and questions by id; a question is fixed when it
+    fails in the baseline and passes now (`baseline_failures` keeps what it failed on then),
+    broken the other way round. Changed settings, models, prompts, corpora and question sets
+    (split, size) are listed, since they usually explain the deltas.
     """
     base_suites = {s["name"]: s for s in baseline.get("suites", [])}
     suites: dict[str, Any] = {}
@@ -80,18 +110,22 @@ def diff_runs(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[s
         b = base_suites.get(s["name"])
         if b is None:
             continue
-        metrics = {}
-        for name in METRICS:
-            now, before = s["metrics"].get(name), b.get("metrics", {}).get(name)
-            if now is None and before is None:
-                continue
-            delta = now - before if now is not None and before is not None else None
-            metrics[name] = {"baseline": before, "current": now, "delta": delta}
+        base_tags = b.get("per_tag", {})
         was = {r["id"]: r.get("passed", False) for r in b.get("records", [])}
         now_ = {r["id"]: r.get("passed", False) for r in s.get("records", [])}
+        fixed = [q for q, ok in now_.items() if ok and q in was and not was[q]]
         suites[s["name"]] = {
-            "metrics": metrics,
-            "fixed": [q for q, ok in now_.items() if ok and q in was and not was[q]],
+            "metrics": metric_deltas(s["metrics"], b.get("metrics", {})),
+            "per_tag": {
+                tag: metric_deltas(values, base_tags.get(tag, {}))
+                for tag, values in s.get("per_tag", {}).items()
+            },
+            "fixed": fixed,
+            "baseline_failures": {
+                r["id"]: [str(f) for f in r.get("failures") or []]
+                for r in b.get("records", [])
+                if r["id"] in fixed and isinstance(r.get("failures"), list)
+            },
             "broken": [q for q, ok in now_.items() if not ok and was.get(q, False)],
             "added": [q for q in now_ if q not in was],
             "removed": [q for q in was if q not in now_],

@@ -1,94 +1,135 @@
-"""Inline SVG plots for the HTML report: no JavaScript, no external asset, so the page can be
-attached to a CI run or mailed."""
+"""Inline SVG plots for the HTML report: no external asset, so the page can be attached to a CI run
+or mailed. Each plot scales to the page's width (a viewBox, no fixed size), is labelled for screen
+readers, and writes its numbers as text beside the bars, so colour is never the only cue."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
-COLORS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")
+CURRENT, BASELINE, MARK, TRACK, INK = "#1f5f99", "#6e7781", "#1b1b1b", "#e8ebef", "#1b1b1b"
+"""Bar colours: this run in blue, the baseline in grey (both >= 4.5:1 on white), threshold marks
+in near-black."""
+WIDTH, PLOT_W, LEFT = 400, 290, 4
+FONT = 'font-family="system-ui,sans-serif"'
 
 
-def bar_chart(groups: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> str:
-    """Grouped vertical bars (one group per tag, one bar per metric), values in [0, 1]."""
-    names = list(series)
-    bar_w, gap, height, top, left, bottom = 12, 18, 160, 10, 36, 90
-    group_w = bar_w * len(names) + gap
-    width = left + group_w * len(groups) + 10 + 150
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + bottom}" role="img">'
-    ]
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        y = top + height * (1 - tick)
-        out.append(f'<line x1="{left}" x2="{width - 150}" y1="{y}" y2="{y}" stroke="#ddd"/>')
+@dataclass(frozen=True)
+class BarRow:
+    """One labelled pair of bars: a share now, the baseline's, and the threshold (all in [0, 1])."""
+
+    label: str
+    current: float | None
+    baseline: float | None = None
+    bar: float | None = None
+    bar_text: str = ""
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _svg_open(height: float, title: str) -> str:
+    return (
+        f'<svg class="plot" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
+        f'aria-label="{escape(title)}" {FONT}><title>{escape(title)}</title>'
+    )
+
+
+def _legend(baseline: bool, with_bar: bool) -> str:
+    items = [(CURRENT, "this run")] + ([(BASELINE, "baseline")] if baseline else [])
+    out, x = [], LEFT
+    for color, text in items:
+        out.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{color}"/>')
+        out.append(f'<text x="{x + 16}" y="14" font-size="12" fill="{INK}">{escape(text)}</text>')
+        x += 24 + 7 * len(text)
+    if with_bar:
+        out.append(f'<rect x="{x + 4}" y="2" width="3" height="16" fill="{MARK}"/>')
+        out.append(f'<text x="{x + 12}" y="14" font-size="12" fill="{INK}">threshold</text>')
+    return "".join(out)
+
+
+def _bar(y: float, value: float | None, color: str, who: str, row: BarRow) -> str:
+    h = 11
+    track = f'<rect x="{LEFT}" y="{y}" width="{PLOT_W}" height="{h}" fill="{TRACK}"/>'
+    if value is None:
+        text = f'<text x="{LEFT + 4}" y="{y + 9.5}" font-size="11" fill="{INK}">{who}: not measured</text>'
+        return track + text
+    w = PLOT_W * max(0.0, min(1.0, value))
+    return (
+        f'{track}<rect x="{LEFT}" y="{y}" width="{w:.1f}" height="{h}" fill="{color}">'
+        f"<title>{escape(row.label)}, {who}: {value:.1%}</title></rect>"
+        f'<text x="{LEFT + PLOT_W + 6}" y="{y + 9.5}" font-size="12" fill="{INK}">{value:.1%}</text>'
+    )
+
+
+def paired_bars(rows: Sequence[BarRow], *, title: str, baseline: bool = False) -> str:
+    """Horizontal bars, one labelled row per metric (or tag, or suite): this run's share, below it
+    the baseline's (when `baseline`) and the threshold as a vertical mark."""
+    pair = 2 if baseline else 1
+    row_h = 16 + 13 * pair + 10
+    top = 24
+    out = [_svg_open(top + row_h * len(rows), title)]
+    out.append(_legend(baseline, any(r.bar is not None for r in rows)))
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        name = _short(row.label, 40) + (f"  (threshold {row.bar_text})" if row.bar_text else "")
         out.append(
-            f'<text x="{left - 4}" y="{y + 4}" text-anchor="end" font-size="10">{tick:.0%}</text>'
+            f'<text x="{LEFT}" y="{y + 12}" font-size="13" fill="{INK}">{escape(name)}</text>'
         )
-    for g, group in enumerate(groups):
-        x0 = left + g * group_w + gap / 2
-        for i, name in enumerate(names):
-            value = series[name][g]
-            if value is None:
-                continue
-            h = height * value
+        out.append(_bar(y + 16, row.current, CURRENT, "this run", row))
+        if baseline:
+            out.append(_bar(y + 29, row.baseline, BASELINE, "baseline", row))
+        if row.bar is not None:
+            x = LEFT + PLOT_W * max(0.0, min(1.0, row.bar))
             out.append(
-                f'<rect x="{x0 + i * bar_w}" y="{top + height - h:.1f}" width="{bar_w - 1}" '
-                f'height="{h:.1f}" fill="{COLORS[i % len(COLORS)]}"><title>{escape(group)} '
-                f"{escape(name)}: {value:.1%}</title></rect>"
+                f'<rect x="{x - 1:.1f}" y="{y + 14}" width="3" height="{13 * pair + 3}" '
+                f'fill="{MARK}"><title>threshold {escape(row.bar_text)}</title></rect>'
             )
-        cx = x0 + bar_w * len(names) / 2
-        out.append(
-            f'<text transform="translate({cx},{top + height + 8}) rotate(40)" font-size="11">'
-            f"{escape(group[:24])}</text>"
-        )
-    for i, name in enumerate(names):
-        y = top + 12 + i * 16
-        lx = width - 140
-        out.append(
-            f'<rect x="{lx}" y="{y - 9}" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
-        )
-        out.append(f'<text x="{lx + 14}" y="{y}" font-size="11">{escape(name)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
 def histogram(values: Sequence[float], marks: Mapping[str, float | None], bins: int = 20) -> str:
     """Latency distribution: counts per time bin, with p50/p95 marked as vertical lines."""
-    width, height, left, top, bottom = 520, 150, 36, 10, 30
+    height, left, top, bottom = 150, 36, 10, 30
     if not values:
-        return "<p>no latencies</p>"
+        return "<p>No latencies.</p>"
     hi = max(values) or 1.0
     step = hi / bins
     counts = [0] * bins
     for v in values:
         counts[min(int(v / step), bins - 1)] += 1
     peak = max(counts)
-    bw = (width - left - 10) / bins
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + bottom}" role="img">'
-    ]
+    bw = (WIDTH - left - 10) / bins
+    title = f"Latency of {len(values)} questions, 0 to {hi:.3f} s, in {bins} bins"
+    out = [_svg_open(top + height + bottom, title)]
     for i, n in enumerate(counts):
         h = height * n / peak
         out.append(
-            f'<rect x="{left + i * bw:.1f}" y="{top + height - h:.1f}" width="{bw - 1:.1f}" height="{h:.1f}" '
-            f'fill="#4c78a8"><title>{i * step:.3f}–{(i + 1) * step:.3f} s: {n}</title></rect>'
+            f'<rect x="{left + i * bw:.1f}" y="{top + height - h:.1f}" width="{bw - 1:.1f}" '
+            f'height="{h:.1f}" fill="{CURRENT}"><title>{i * step:.3f}–{(i + 1) * step:.3f} s: '
+            f"{n}</title></rect>"
         )
     out.append(
-        f'<text x="{left - 4}" y="{top + 10}" text-anchor="end" font-size="10">{peak}</text>'
+        f'<text x="{left - 4}" y="{top + 10}" text-anchor="end" font-size="11">{peak}</text>'
     )
-    out.append(f'<text x="{left}" y="{top + height + 14}" font-size="10">0 s</text>')
+    out.append(f'<text x="{left}" y="{top + height + 16}" font-size="11">0 s</text>')
     out.append(
-        f'<text x="{width - 10}" y="{top + height + 14}" text-anchor="end" font-size="10">{hi:.3f} s</text>'
+        f'<text x="{WIDTH - 10}" y="{top + height + 16}" text-anchor="end" font-size="11">'
+        f"{hi:.3f} s</text>"
     )
-    for label, mark in marks.items():
+    for name, mark in marks.items():
         if mark is None:
             continue
-        x = left + (width - left - 10) * mark / hi
+        x = left + (WIDTH - left - 10) * mark / hi
         out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + height}" stroke="#e45756"/>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + height}" stroke="#b3261e"/>'
         )
         out.append(
-            f'<text x="{x + 3:.1f}" y="{top + 22}" font-size="10" fill="#e45756">{escape(label)}</text>'
+            f'<text x="{x + 3:.1f}" y="{top + 22}" font-size="11" fill="#b3261e">'
+            f"{escape(name)}</text>"
         )
     out.append("</svg>")
     return "".join(out)

@@ -24,7 +24,7 @@ from assistant.types import Answer, IngestSummary, ReportInfo, Turn
 from .judge import GroundednessJudge
 from .machine import Stopwatch
 from .results import QuestionRecord, RunResult, SuiteResult, ThresholdCheck
-from .scoring import LEXICAL_METHOD, aggregate, resolve_evidence, score_question
+from .scoring import aggregate, groundedness_methods, resolve_evidence, score_question
 from .suites import Question, Suite, load_suite
 
 RECOVERABLE = (BadQuestion, UnknownReport)
@@ -181,7 +181,7 @@ def _suite_result(
         per_tag={t: aggregate([r for r in records if t in r.tags]) for t in tags},
         checks=checks,
         records=records,
-        groundedness_methods=[LEXICAL_METHOD] + ([judge.method] if judge else []),
+        groundedness_methods=groundedness_methods(backends or [chosen], judge),
         prompt_hashes=target.prompt_hashes(),
         models={
             "embedding": target.embed_model_name,

@@ -1,7 +1,9 @@
 """Scoring one answer against its question's gold, and aggregating records into suite metrics.
 
 Every number comes from the pure functions of `metrics` (definitions there and in
-evals/README.md); an optional LLM judge adds `groundedness_llm`.
+evals/README.md); an optional LLM judge adds `groundedness_llm`. Groundedness is measured only for
+backends that write their own sentences: an extractive answer is its quotes, so its citations are
+judged against the gold evidence instead (`citation_precision`, `evidence_recall`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from .suites import Question, Suite
 LEXICAL_METHOD = (
     f"lexical proxy: a sentence is supported when >= {m.SUPPORT_RATIO:.0%} of its content words "
     "occur in the quotes it cites"
+)
+QUOTING_BACKENDS = frozenset({"extractive"})
+"""Backends whose answers are the cited sentences themselves: a groundedness score would only
+find that a quote contains itself, so their answers are not judged for it."""
+QUOTING_METHOD = (
+    "not measured for the extractive backend (its answers are the quoted sentences): its "
+    "citations are judged against the gold evidence (citation_precision, evidence_recall)"
 )
 
 
@@ -44,9 +53,19 @@ def score_question(
             rec.failures.append("answered an unanswerable question")
     else:
         _score_answer(rec, q, answer, evidence, cited)
-    if not answer.abstained:
+    if not answer.abstained and answer.backend not in QUOTING_BACKENDS:
         _score_groundedness(rec, answer, judge)
     return rec
+
+
+def groundedness_methods(backends: Sequence[str], judge: GroundednessJudge | None) -> list[str]:
+    """How the groundedness of a suite's answers was measured (or why not), for the report."""
+    methods = []
+    if any(b in QUOTING_BACKENDS for b in backends):
+        methods.append(QUOTING_METHOD)
+    if any(b not in QUOTING_BACKENDS for b in backends):
+        methods += [LEXICAL_METHOD] + ([judge.method] if judge else [])
+    return methods
 
 
 def _score_retrieval(
@@ -85,10 +104,13 @@ def _score_citations(
             gold = m.citation_supports_gold(span, c.quote, evidence, q.reports, q.facts)
         rec.citations.append(
             {"marker": c.marker, "report": c.report_id, "start": c.start, "end": c.end}
-            | {"quote": c.quote, "valid": valid, "supports_gold": gold}
+            | {"quote": c.quote, "valid": valid, "supports_gold": gold, "support": c.support}
         )
         if not valid:
             rec.failures.append(f"invalid citation [{c.marker}] ({c.report_id} {c.start}-{c.end})")
+    flags = [c["supports_gold"] for c in rec.citations if c["supports_gold"] is not None]
+    if flags:
+        rec.scores["citation_precision"] = m.ratio(sum(flags), len(flags))
     return cited
 
 

@@ -20,34 +20,21 @@ from ..assistant import Assistant
 from ..config import Settings
 from . import render
 from .handlers import Handlers
-from .styles import COPY_JS, CSS, FOCUS_SOURCE_JS, PANEL_JS, SCROLL_QUOTE_JS
+from .library_panel import Library, library_panel, wire_library
+from .styles import A11Y_JS, COPY_JS, CSS, FOCUS_SOURCE_JS, LIVE_JS, PANEL_JS, SCROLL_QUOTE_JS
 
 ASK_CONCURRENCY = 8  # questions answered at once (streaming from a server is mostly waiting)
-STORE_WRITES = "store-writes"  # the queue slot uploads and removals share
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 OPEN_WARNING = (
     "\n*** WARNING: the UI is served on {host} without a login: anyone who can reach this "
     "address can read every report. Set ASSISTANT_UI_AUTH=user:password (and list editors in "
     "ASSISTANT_UI_EDITORS), or serve on 127.0.0.1. ***\n"
 )
-LIBRARY_REFRESH_SECONDS = 3.0  # how often a page checks whether the store changed elsewhere
 INTRO = (
-    "## Report assistant\nAsk about the reports: every answer cites the report sentences "
+    "# Report assistant\nAsk about the reports: every answer cites the report sentences "
     "it rests on. Click a **[n]** marker to see its source in context."
 )
 OPENAI_HINT = "openai: set OPENAI_API_KEY or OPENAI_BASE_URL to enable"
-
-
-@dataclass(frozen=True)
-class Library:
-    """The Reports accordion: upload, what an upload or removal did, the list, removal."""
-
-    uploader: gr.File
-    replace: gr.Checkbox
-    status: gr.HTML
-    reports: gr.HTML
-    remove_pick: gr.Dropdown
-    remove_btn: gr.Button
 
 
 @dataclass(frozen=True)
@@ -56,7 +43,7 @@ class Options:
 
     backend: gr.Radio
     top_k: gr.Slider
-    only: gr.CheckboxGroup
+    only: gr.Dropdown
 
 
 @dataclass(frozen=True)
@@ -125,7 +112,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 saved = _saved_panel()
-                library = _library_panel()
+                library = library_panel()
                 options = _options_panel(assistant.settings)
             with gr.Column(scale=3, min_width=420):
                 chat = _conversation_panel()
@@ -134,7 +121,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         panels = Panels(turns, conv_id, saved, library, options, chat, reading)
         _wire_conversation(handlers, panels)
         _wire_saved(app, handlers, panels)
-        _wire_library(app, handlers, panels)
+        wire_library(app, handlers, library, options.only)
     return app
 
 
@@ -152,43 +139,23 @@ def _saved_panel() -> Saved:
             delete_btn = gr.Button(
                 "Delete", variant="stop", elem_id="conv-delete", size="sm", min_width=70
             )
-        status = gr.HTML("", elem_id="conv-status", js_on_load=None)
+        status = gr.HTML("", elem_id="conv-status", js_on_load=LIVE_JS)
         with gr.Row():
             export_format = gr.Radio(
                 ["md", "docx", "json"], value="md", show_label=False, elem_id="export-format"
             )
             export_btn = gr.Button("Export", elem_id="conv-export", size="sm", min_width=70)
+        # Shown once there is a file: Gradio's empty file box puts an aria-label on a plain div
+        # (axe: aria-prohibited-attr, serious).
         export_file = gr.File(
             label="Exported conversation (citations as footnotes)",
             interactive=False,
+            visible=False,
             elem_id="export-file",
         )
     return Saved(
         search, pick, title, rename_btn, delete_btn, status, export_format, export_btn, export_file
     )
-
-
-def _library_panel() -> Library:
-    with gr.Accordion("Reports", open=True, elem_id="reports-panel"):
-        uploader = gr.File(
-            label="Upload reports (.txt .md .html .pdf .docx)",
-            file_count="multiple",
-            elem_id="upload",
-        )
-        replace = gr.Checkbox(
-            False,
-            label="Replace stored reports that have the same file name",
-            info="Off: a different document with a taken name is added as name-2.txt",
-            elem_id="upload-replace",
-        )
-        status = gr.HTML("", elem_id="upload-status", js_on_load=None)
-        reports = gr.HTML(render.reports_html([]), elem_id="report-list", js_on_load=PANEL_JS)
-        with gr.Row():
-            remove_pick = gr.Dropdown([], label="Remove a report", elem_id="remove-pick", scale=3)
-            remove_btn = gr.Button(
-                "Remove", variant="stop", elem_id="remove", scale=1, min_width=80
-            )
-    return Library(uploader, replace, status, reports, remove_pick, remove_btn)
 
 
 def _options_panel(settings: Settings) -> Options:
@@ -208,8 +175,12 @@ def _options_panel(settings: Settings) -> Options:
             label="Passages per answer",
             elem_id="top-k",
         )
-        only = gr.CheckboxGroup(
-            [], label="Only these reports (none ticked = all)", elem_id="filter"
+        only = gr.Dropdown(
+            [],
+            value=[],
+            multiselect=True,
+            label="Only these reports (none chosen = all)",
+            elem_id="filter",
         )
     return Options(backend, top_k, only)
 
@@ -234,7 +205,7 @@ def _conversation_panel() -> Conversation:
             max_lines=6,
         )
         send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=80)
-    status = gr.HTML("", elem_id="status", js_on_load=None)
+    status = gr.HTML("", elem_id="status", js_on_load=LIVE_JS)
     with gr.Row():
         new_btn = gr.Button("New conversation", elem_id="new-chat", size="sm")
         copy_btn = gr.Button("Copy answer as Markdown", elem_id="copy-md", size="sm")
@@ -313,34 +284,6 @@ def _wire_saved(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
     )
 
 
-def _wire_library(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
-    """Uploads and removals (one writer at a time) and the report lists on page load."""
-    lib, only = ui.library, ui.options.only
-    lists = [lib.reports, lib.remove_pick, only]
-    lib.uploader.upload(
-        handlers.upload,
-        [lib.uploader, lib.replace, only],
-        [lib.uploader, lib.status, *lists],
-        concurrency_limit=1,
-        concurrency_id=STORE_WRITES,
-    )
-    lib.remove_btn.click(
-        handlers.remove,
-        [lib.remove_pick, only],
-        [lib.status, *lists],
-        concurrency_limit=1,
-        concurrency_id=STORE_WRITES,
-    )
-    # Another process (an `assistant ingest` in a terminal) may change the store: every few
-    # seconds each page asks for the store's generation and re-lists the reports only if it moved.
-    seen = gr.State("")
-    refresh = gr.Timer(LIBRARY_REFRESH_SECONDS)
-    refresh.tick(handlers.refresh, [seen, only], [*lists, seen], show_progress="hidden")
-    app.load(handlers.refresh, [seen, only], [*lists, seen])
-    editing = [lib.uploader, lib.replace, lib.remove_pick, lib.remove_btn, lib.status]
-    app.load(handlers.editing_controls, None, editing)
-
-
 def launch(
     assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True
 ) -> gr.Blocks:
@@ -363,6 +306,7 @@ def launch(
         prevent_thread_lock=not block,
         quiet=not block,
         css=CSS,
+        js=A11Y_JS,
     )
     return app
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from gradio.utils import get_upload_folder
 
 from ..assistant import Assistant
 from ..errors import AssistantError
+from ..library import sort_of
 from ..types import IngestSummary, Turn
 from . import render
 
@@ -27,6 +29,7 @@ NOT_EDITOR = (
     "ASSISTANT_UI_EDITORS)."
 )
 HISTORY_WINDOW = 6  # turns a follow-up question is condensed with
+LIBRARY_PAGE_SIZE = 20  # reports on one page of the library
 
 # What an `ask` step yields: the message box, the chat, the turns state, the sources panel,
 # the Markdown copy of the answer, the status line, the saved conversation's id and the list
@@ -40,18 +43,58 @@ class Handlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def library(self, selected: Sequence[str] | None = None) -> tuple[str, Any, Any]:
-        """Report list HTML, the remove dropdown and the filter checkboxes, freshly listed; ticked
-        filters that name a report which is gone are dropped."""
+    def library(self, selected: Sequence[str] | None = None) -> tuple[Any, Any]:
+        """The remove dropdown and the report filter, freshly listed; ticked filters that name
+        a report which is gone are dropped."""
         infos = self.assistant.reports()
         choices = render.report_choices(infos)
         ids = {r.id for r in infos}
         kept = [r for r in selected or [] if r in ids]
+        return gr.update(choices=choices, value=None), gr.update(choices=choices, value=kept)
+
+    def browse(
+        self,
+        search: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        publisher: str | None,
+        sort: str | None,
+        page: float | None = 1,
+    ) -> tuple[Any, ...]:
+        """One page of the report library as its controls say: the list, the line saying which
+        reports it shows (page X of Y), the page shown, and the previous/next buttons."""
+        try:
+            shown = self.assistant.library(
+                search or "",
+                published_from=_day(date_from, "from"),
+                published_to=_day(date_to, "to"),
+                publisher=publisher or None,
+                sort=sort_of(sort or "newest"),
+                page=max(1, int(page or 1)),
+                page_size=LIBRARY_PAGE_SIZE,
+            )
+        except (AssistantError, TypeError, ValueError) as exc:
+            return gr.skip(), render.notice_html(f"⚠ {exc}"), gr.skip(), gr.skip(), gr.skip()
         return (
-            render.reports_html(infos),
-            gr.update(choices=choices, value=None),
-            gr.update(choices=choices, value=kept),
+            render.library_html(shown),
+            render.library_count_html(shown),
+            shown.page,
+            gr.update(interactive=shown.page > 1),
+            gr.update(interactive=shown.page < shown.pages),
         )
+
+    def first_page(self, *controls: Any) -> tuple[Any, ...]:
+        """A changed search, filter or order starts again at page 1."""
+        search, date_from, date_to, publisher, sort, _ = controls
+        return self.browse(search, date_from, date_to, publisher, sort, 1)
+
+    def previous_page(self, *controls: Any) -> tuple[Any, ...]:
+        search, date_from, date_to, publisher, sort, page = controls
+        return self.browse(search, date_from, date_to, publisher, sort, int(page or 1) - 1)
+
+    def next_page(self, *controls: Any) -> tuple[Any, ...]:
+        search, date_from, date_to, publisher, sort, page = controls
+        return self.browse(search, date_from, date_to, publisher, sort, int(page or 1) + 1)
 
     def may_edit(self, request: gr.Request | None) -> bool:
         """Uploading and removing are an editor's right (`ASSISTANT_UI_EDITORS`), off by default."""
@@ -63,13 +106,24 @@ class Handlers:
         note = "" if shown else render.notice_html(NOT_EDITOR)
         return (*(gr.update(visible=shown) for _ in range(4)), note)
 
-    def refresh(self, seen: str, selected: Sequence[str] | None) -> tuple[Any, ...]:
-        """The report lists and the store generation they show, sent only when the store changed
-        since `seen` (an ingest or removal here, in another session or in a terminal)."""
+    def refresh(self, seen: str, selected: Sequence[str] | None, *controls: Any) -> tuple[Any, ...]:
+        """Everything that lists reports (the library page, the publishers, the remove and
+        filter choices) and the store generation it shows, sent only when the store changed
+        since `seen` (an ingest or removal here, in another session or in a terminal).
+        `controls` are the library's: search, dates, publisher, sort, page."""
         generation = self.assistant.generation()
-        if generation == seen:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return (*self.library(selected), generation)
+        if generation == seen:  # nothing to send: the page, publishers, two lists, generation
+            return (gr.skip(),) * 9
+        search, date_from, date_to, publisher, sort, page = controls
+        publishers = self.assistant.library(page_size=1).publishers
+        if publisher not in publishers:  # its last report went: the filter goes with it
+            publisher = None
+        return (
+            *self.browse(search, date_from, date_to, publisher, sort, page),
+            gr.update(choices=render.publisher_choices(publishers), value=publisher or ""),
+            *self.library(selected),
+            generation,
+        )
 
     def ask(
         self,
@@ -184,7 +238,8 @@ class Handlers:
             return gr.skip(), render.notice_html(f"⚠ {exc}")
         path = Path(tempfile.mkdtemp(prefix="export-")) / f"conversation-{cid}.{fmt}"
         path.write_bytes(data)
-        return str(path), render.notice_html(f"Exported as {path.name}.")
+        exported = gr.update(value=str(path), visible=True)
+        return exported, render.notice_html(f"Exported as {path.name}.")
 
     def delete_conversation(
         self, cid: str, search: str, request: gr.Request | None = None
@@ -316,6 +371,17 @@ def discard_uploads(paths: Sequence[Path]) -> None:
                 folder.rmdir()
 
 
+def _day(value: str | None, which: str) -> date | None:
+    """A date typed in the library's date boxes (YYYY-MM-DD), None when empty."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"the date {which} must be written as YYYY-MM-DD, not {text!r}") from None
+
+
 def _int(value: Any) -> int | None:
     """An offset from the browser's event payload, or None when it is missing or not a number."""
     try:
@@ -324,4 +390,4 @@ def _int(value: Any) -> int | None:
         return None
 
 
-__all__ = ["HISTORY_WINDOW", "Handlers"]
+__all__ = ["HISTORY_WINDOW", "LIBRARY_PAGE_SIZE", "Handlers"]

@@ -20,6 +20,7 @@ from datetime import date
 
 from ..citations import unescape_markers
 from ..conversations import ConversationInfo, SavedConversation
+from ..library import SORT_LABELS, LibraryPage
 from ..markdown import answer_markdown
 from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
 
@@ -137,15 +138,15 @@ def sources_html(answer: Answer, report_text: Callable[[str], str]) -> str:
             _citation_html(group[0], answer.considered, report_text, [c.marker for c in group])
             for group in same.values()
         )
-        return f'<div class="sources"><h3>Sources</h3>{items}</div>'
+        return f'<div class="sources"><h2>Sources</h2>{items}</div>'
     if answer.abstained:
         head = (
-            "<h3>No answer in the reports</h3><p class='abstain'>The reports do not answer this "
+            "<h2>No answer in the reports</h2><p class='abstain'>The reports do not answer this "
             "question. These are the closest passages the assistant considered:</p>"
         )
         items = "".join(_considered_html(sp) for sp in answer.considered[:CONSIDERED_SHOWN])
         return f'<div class="sources">{head}{items or "<p>(none)</p>"}</div>'
-    return '<div class="sources"><h3>Sources</h3><p>This answer cites no sources.</p></div>'
+    return '<div class="sources"><h2>Sources</h2><p>This answer cites no sources.</p></div>'
 
 
 def _citation_html(
@@ -263,7 +264,7 @@ def report_html(
 ) -> str:
     """A whole report as text, the span (if any) wrapped in `<mark id="quote-mark">`."""
     meta = meta_line(published, source)
-    head = f"<h3>{escape(title)}</h3>" + (
+    head = f"<h2>{escape(title)}</h2>" + (
         f'<div class="src-meta">{escape(meta)}</div>' if meta else ""
     )
     if span is not None and 0 <= span[0] < span[1] <= len(text):
@@ -274,7 +275,9 @@ def report_html(
         )
     else:
         body = escape(text)
-    return f'<div class="report">{head}<div class="report-text">{body}</div></div>'
+    # a scrolled region the keyboard can reach (focus it, then arrow keys scroll it)
+    scroller = '<div class="report-text" tabindex="0" role="region" aria-label="Report text">'
+    return f'<div class="report">{head}{scroller}{body}</div></div>'
 
 
 def notice_html(message: str) -> str:
@@ -288,8 +291,11 @@ def reports_html(infos: Iterable[ReportInfo]) -> str:
     """The stored reports: title (a button that opens the report), date, source, passages, id."""
     items = []
     for r in infos:
+        day = r.published.isoformat() if r.published else ""
+        if day and r.published_from == "file":  # no date stated: when the file last changed
+            day += " (file date)"
         facts = [
-            *([r.published.isoformat()] if r.published else []),
+            *([day] if day else []),
             *([r.source] if r.source else []),
             f"{r.passages} passage{'s' if r.passages != 1 else ''}",
         ]
@@ -301,6 +307,44 @@ def reports_html(infos: Iterable[ReportInfo]) -> str:
     if not items:
         return '<div class="panel-empty">No reports stored. Upload some above.</div>'
     return f'<ul class="report-list">{"".join(items)}</ul>'
+
+
+def library_html(page: LibraryPage) -> str:
+    """A page of the library: its reports, or why there are none."""
+    if page.reports:
+        return reports_html(page.reports)
+    if page.stored:
+        return '<div class="panel-empty">No report matches the search and filters.</div>'
+    return reports_html(())
+
+
+def library_count_html(page: LibraryPage) -> str:
+    """Which reports a page shows: "21–40 of 1,000 reports · page 2 of 50"."""
+    if not page.stored:
+        return ""
+    if not page.total:
+        text = f"No report matches ({page.stored:,} stored)."
+    else:
+        whole = page.total == page.stored
+        what = "reports" if whole else f"matching reports ({page.stored:,} stored)"
+        text = (
+            f"{page.first:,}–{page.last:,} of {page.total:,} {what} · "
+            f"page {page.page} of {page.pages}"
+        )
+    return f'<p class="lib-count">{escape(text)}</p>'
+
+
+ALL_PUBLISHERS = "All publishers"
+
+
+def publisher_choices(publishers: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, value) pairs for the publisher filter; "" is every publisher."""
+    return [(ALL_PUBLISHERS, ""), *((p, p) for p in publishers)]
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    """(label, value) pairs for the library's order."""
+    return [(label, name) for name, label in SORT_LABELS.items()]
 
 
 def report_choices(infos: Iterable[ReportInfo]) -> list[tuple[str, str]]:
