@@ -14,11 +14,12 @@ from . import validation
 from .aliases import AliasTable
 from .annotate import annotated
 from .answerers import Answerer, AnswerRequest, make_answerer
+from .background import BackgroundIngest, IngestProgress
 from .config import Settings
 from .conversations import ConversationInfo, ConversationStore, SavedConversation, iso_time
 from .docx_export import conversation_docx
 from .embeddings import Embedder, make_embedder
-from .errors import AssistantError, BackendUnavailable, ConfigError, UnknownReport
+from .errors import AssistantError, BackendUnavailable, ConfigError, StoreBusy, UnknownReport
 from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
@@ -29,6 +30,7 @@ from .prompts import hashes
 from .recency import newest_first, wants_recent
 from .retrieval import Filters, Retriever
 from .store import ReportRecord, VectorStore, make_store
+from .suggestions import DEFAULT_COUNT, MAX_COUNT, count, suggest_questions
 from .timeline import Timeline, make_timeline
 from .types import Answer, IngestSummary, Report, ReportInfo, ScoredPassage, Turn
 
@@ -98,6 +100,8 @@ class Assistant:
         self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
         self._aliases: tuple[dict[str, ReportRecord], AliasTable] | None = None
         self._conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
+        self._background: BackgroundIngest | None = None
+        self._suggested: tuple[dict[str, ReportRecord], list[str]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -141,19 +145,62 @@ class Assistant:
         for name, value in flags.items():
             validation.flag(name, value)
         validation.callback("progress", progress)
-        if given:
-            roots = given
-        elif self.settings.corpus_dir is not None:
-            roots = [self.settings.corpus_dir]
-        else:
-            raise ConfigError(
-                "no reports folder given and ASSISTANT_CORPUS_DIR is unset: pass a path "
-                "(or use `assistant ingest --sample` for the bundled sample reports)"
-            )
+        roots = self._roots(given)
         with self.store.writing():
             return self.indexer.run(
                 roots, prune=prune, rebuild=rebuild, keep_existing=keep_existing, progress=progress
             )
+
+    def _roots(self, given: list[Path] | None) -> list[Path]:
+        if given:
+            return given
+        if self.settings.corpus_dir is not None:
+            return [self.settings.corpus_dir]
+        raise ConfigError(
+            "no reports folder given and ASSISTANT_CORPUS_DIR is unset: pass a path "
+            "(or use `assistant ingest --sample` for the bundled sample reports)"
+        )
+
+    def ingest_in_background(
+        self,
+        paths: Sequence[Path | str] | None = None,
+        *,
+        on_done: Callable[[IngestProgress], None] | None = None,
+        pending: Path | None = None,
+    ) -> BackgroundIngest:
+        """`ingest(paths)` in a thread, returning at once (the UI's first start serves pages
+        meanwhile); `ingest_progress()` says how far it got, and questions asked meanwhile are
+        answered from the reports committed so far. `pending` is a file that exists until the
+        run ends without error (a later process can tell it was cut short). One at a time."""
+        roots = self._roots(validation.paths(paths))
+        validation.callback("on_done", on_done)
+        if self._background is not None and self._background.running:
+            raise StoreBusy("an ingest is already running in the background: wait for it to end")
+        # A commit per embedding batch (`ingest` commits every fourth): the progress moves
+        # steadily, answers draw on more reports sooner, and a cancel stops sooner.
+        indexer = Indexer(self.store, self.embedder, self.settings)
+        indexer.batch_passages = self.settings.embed_batch
+
+        def run(step: Progress) -> IngestSummary:
+            with self.store.writing():
+                return indexer.run(roots, progress=step)
+
+        self._background = BackgroundIngest(run, on_done, pending).start()
+        return self._background
+
+    def ingest_progress(self) -> IngestProgress | None:
+        """Where the latest background ingest is (None when none was started here)."""
+        return self._background.progress() if self._background is not None else None
+
+    def suggestions(self, n: int = DEFAULT_COUNT) -> list[str]:
+        """Up to `n` questions to start a conversation with, from the stored reports' headlines
+        and the names most of them mention; none for an empty store. Drawn once per change of
+        the store (its records are cached per generation)."""
+        n = count(n)
+        records = self.store.records()
+        if self._suggested is None or self._suggested[0] is not records:
+            self._suggested = (records, suggest_questions(records.values(), MAX_COUNT))
+        return self._suggested[1][:n]
 
     def reports(self) -> list[ReportInfo]:
         """The stored reports, sorted by id."""

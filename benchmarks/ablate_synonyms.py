@@ -19,10 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant import (
-    Settings,
-    support,
-)
+from assistant import Settings, support  # noqa: E402
 from assistant import lexicon_en as en  # noqa: E402
 from assistant.answerers import extractive  # noqa: E402
 from assistant.evals import run_suites  # noqa: E402
@@ -30,7 +27,13 @@ from assistant.evals.benchmarks import benchmark_suite  # noqa: E402
 from assistant.evals.suites import Suite, load_suite  # noqa: E402
 from assistant.lexical import terms  # noqa: E402
 
-METRICS = ("pass_rate", "fact_recall", "answer_contains", "abstention_recall", "false_abstention_rate")
+METRICS = (
+    "pass_rate",
+    "fact_recall",
+    "answer_contains",
+    "abstention_recall",
+    "false_abstention_rate",
+)
 
 
 def use_groups(groups: tuple[str, ...]) -> None:
@@ -61,6 +64,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=400)
     ap.add_argument("--suites", default="evals/sample.yaml,squad_v2_dev,multihop_rag,rgb_en_fact")
     ap.add_argument("--groups", action="store_true", help="also leave out each group in turn")
+    ap.add_argument(
+        "--without", default="", help="also leave out these groups together (first words, ';')"
+    )
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks/results/ablate_synonyms.json")
     args = ap.parse_args()
     suites: list[Suite] = []
@@ -75,14 +81,17 @@ def main() -> None:
         if found is not None:
             suites.append(found)
     settings = Settings(data_dir=args.data_dir)
-    variants: list[tuple[str, tuple[str, ...]]] = [
-        ("all groups", en.SYNONYM_GROUPS),
-        ("no groups", ()),
-    ]
+    variants: list[tuple[str, tuple[str, ...]]] = [("all groups", en.SYNONYM_GROUPS)]
+    if not args.without:
+        variants.append(("no groups", ()))
     if args.groups:
         for i, group in enumerate(en.SYNONYM_GROUPS):
             rest = en.SYNONYM_GROUPS[:i] + en.SYNONYM_GROUPS[i + 1 :]
             variants.append((f"without '{' '.join(group.split()[:3])} ...'", rest))
+    if args.without:
+        firsts = {w.strip() for w in args.without.split(";") if w.strip()}
+        rest = tuple(g for g in en.SYNONYM_GROUPS if g.split()[0] not in firsts)
+        variants.append((f"without {sorted(firsts)}", rest))
     results: dict[str, dict[str, dict[str, float]]] = {}
     for label, groups in variants:
         use_groups(groups)

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Set everything up, then start the chat UI on the sample corpus (ingested on first start).
+# Set everything up (only when needed), then start the chat UI on the sample corpus (ingested in
+# the background on first start; the page shows its progress).
 # `bash scripts/run.sh ask "question"` answers one question in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# setup.sh (pip install, npm ci) runs on the first start and again only when pyproject.toml or
+# package-lock.json changed: it leaves .venv/.installed-<hash of both> when it succeeds.
+if [ ! -x .venv/bin/assistant ] || [ ! -f ".venv/.installed-$(bash scripts/setup.sh --stamp)" ]; then
+  bash scripts/setup.sh
+else
+  echo "dependencies unchanged since the last install: skipping setup (scripts/setup.sh forces it)"
+fi
 export GRADIO_ANALYTICS_ENABLED=False
 if [ "${1:-}" = "ask" ]; then
   shift

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Server]:
-    """The app as `assistant ui` starts it (empty store -> sample corpus ingested on start)."""
+    """The app as `assistant ui` starts it (empty store -> sample corpus ingested in the
+    background on start; waited for here: tests/test_ui_start.py covers the pages meanwhile)."""
     from assistant.ui import launch
 
     settings = Settings(
@@ -115,6 +117,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[
     assistant = Assistant(settings, embedder=embedder, answerers={"extractive": answerer})
     port = free_port()
     app = launch(assistant, "127.0.0.1", port, block=False)
+    wait_for_ingest(assistant)
     assert {r.id for r in assistant.reports()} == {
         "aleppo-clashes-army-sdf.txt",
         "aleppo-clashes-nayrab-camp.txt",
@@ -124,6 +127,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[
     finally:
         gate.set()
         app.close()
+
+
+def wait_for_ingest(assistant: Assistant, timeout: float = 180) -> None:
+    """Until the background ingest `launch` started on an empty store has ended."""
+    deadline = time.monotonic() + timeout
+    while (progress := assistant.ingest_progress()) is not None and progress.running:
+        assert time.monotonic() < deadline, f"still ingesting after {timeout} s: {progress}"
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -527,3 +538,26 @@ def test_citation_markers_work_from_the_keyboard_and_answers_are_announced(user:
     # new answers are announced: they stream into a polite live region (Gradio's chat log)
     log = page.locator("#chatbot [role='log'][aria-live='polite']")
     expect(log.locator("[data-testid='bot']")).to_have_count(2)
+
+
+def test_accounts_show_side_by_side_and_the_timeline_tab_orders_the_dated_events(
+    user: User,
+) -> None:
+    page = user.page
+    ask(page, "Who started the fighting in Sheikh Maqsoud and Ashrafieh?", 1, "differing accounts")
+    page.locator("#chatbot .cite").first.click()
+    cards = page.locator("#sources .account-cards article.account")
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 2, "each party has its own card"
+    expect(page.locator("#sources .account-cards")).to_contain_text("Ministry of Defense")
+    expect(page.locator("#sources .account-cards")).to_contain_text("denies")
+    shoot(page, "accounts")
+
+    page.get_by_role("tab", name="Timeline").click()
+    page.get_by_role("button", name="Show timeline").click()
+    events = page.locator("#timeline")
+    expect(events).to_contain_text("28 November")
+    text = events.inner_text()
+    assert text.index("28 November") < text.index("8 December"), "events come in date order"
+    assert "1 April (year not stated)" in text, "a year the report does not state is not placed"
+    shoot(page, "timeline")

@@ -280,3 +280,37 @@ def test_two_markers_citing_one_span_share_one_source_card() -> None:
     panel = sources_html(answer, lambda rid: text)
     assert panel.count('class="src"') == 1 and "[1][2]" in panel
     assert 'id="src-1"' in panel and 'id="src-2"' in panel, "both markers still find the card"
+
+
+def test_accounts_are_cards_side_by_side_and_disagreements_list_every_value() -> None:
+    from assistant.types import Account, Disagreement
+
+    quotes = [
+        "The Norland Press Agency said the front attacked <b>two</b> checkpoints.",
+        "The Interior Ministry denied the front's account.",
+    ]
+    citations = tuple(
+        Citation(marker=i + 1, report_id="r.txt", title="R", start=0, end=len(q), quote=q)
+        for i, q in enumerate(quotes)
+    )
+    answer = Answer(
+        question="Who started it?",
+        text="The reports give differing accounts: [1] [2]",
+        citations=citations,
+        abstained=False,
+        backend="extractive",
+        accounts=(
+            Account("Norland Press Agency", (1,)),
+            Account("Interior Ministry", (2,), stance="denies", names=("the ministry",)),
+        ),
+        disagreements=(Disagreement("the number in “...”", (("two", (1,)), ("forty", (2,)))),),
+    )
+    page = sources_html(answer, lambda rid: "")
+    assert page.index('class="account-cards"') < page.index("<h2>Sources</h2>")
+    assert page.count('<article class="account">') == 2
+    assert "Interior Ministry <span" in page and ">denies<" in page and "also: the ministry" in page
+    assert "&lt;b&gt;two&lt;/b&gt;" in page and "<b>two</b>" not in page, "quotes are escaped"
+    assert "Sources disagree" in page and "<strong>two</strong>" in page
+    assert "<strong>forty</strong>" in page
+    plain = sources_html(Answer("q", "x [1]", citations[:1], False, "extractive"), lambda rid: "")
+    assert "account-cards" not in plain and "Sources disagree" not in plain

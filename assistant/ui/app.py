@@ -10,6 +10,7 @@ answer never blocks other users); uploads and removals share one queue slot, one
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 
@@ -17,11 +18,14 @@ import gradio as gr
 
 from ..answerers import ANSWERERS
 from ..assistant import Assistant
+from ..background import BackgroundIngest
 from ..config import Settings
 from . import render
 from .handlers import Handlers
 from .library_panel import Library, library_panel, wire_library
 from .styles import A11Y_JS, COPY_JS, CSS, FOCUS_SOURCE_JS, LIVE_JS, PANEL_JS, SCROLL_QUOTE_JS
+from .timeline_panel import timeline_panel, wire_timeline
+from .welcome import Starting, Welcome, welcome_line, wire_welcome
 
 ASK_CONCURRENCY = 8  # questions answered at once (streaming from a server is mostly waiting)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -35,6 +39,8 @@ INTRO = (
     "it rests on. Click a **[n]** marker to see its source in context."
 )
 OPENAI_HINT = "openai: set OPENAI_API_KEY or OPENAI_BASE_URL to enable"
+STOP_WAIT = 30.0  # seconds a stopped UI waits for its background ingest to stop at a file's end
+FIRST_INGEST = "first-ingest.pending"  # in the data folder while the first start's ingest runs
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class Panels:
     options: Options
     chat: Conversation
     reading: Reading
+    welcome: Welcome
 
 
 def backend_choices() -> list[str]:
@@ -114,14 +121,21 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 saved = _saved_panel()
                 library = library_panel()
                 options = _options_panel(assistant.settings)
-            with gr.Column(scale=3, min_width=420):
-                chat = _conversation_panel()
+            with gr.Column(scale=3, min_width=420), gr.Tabs():
+                with gr.Tab("Chat", id="chat-tab"):
+                    welcome = welcome_line()
+                    chat = _conversation_panel()
+                with gr.Tab("Timeline", id="timeline-tab"):
+                    timeline = timeline_panel()
             with gr.Column(scale=2, min_width=320):
                 reading = _reading_panel()
-        panels = Panels(turns, conv_id, saved, library, options, chat, reading)
-        _wire_conversation(handlers, panels)
+        panels = Panels(turns, conv_id, saved, library, options, chat, reading, welcome)
+        _wire_conversation(app, handlers, Starting(assistant), panels)
         _wire_saved(app, handlers, panels)
         wire_library(app, handlers, library, options.only)
+        wire_timeline(
+            timeline, lambda q, since, until: assistant.timeline(q, since=since, until=until)
+        )
     return app
 
 
@@ -192,8 +206,8 @@ def _conversation_panel() -> Conversation:
         height=520,
         buttons=[],
         feedback_options=None,
-        placeholder="Ask a question about the reports, e.g. "
-        "*How many people were killed in the shelling?*",
+        placeholder="**Ask a question about the reports.** Every answer cites the report "
+        "sentences it rests on.",
     )
     with gr.Row():
         msg = gr.Textbox(
@@ -222,8 +236,9 @@ def _reading_panel() -> Reading:
     return Reading(sources, report_view)
 
 
-def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
-    """Asking, picking an earlier answer, opening reports, starting over, copying."""
+def _wire_conversation(app: gr.Blocks, handlers: Handlers, starting: Starting, ui: Panels) -> None:
+    """Asking (typed, or a suggested question clicked), picking an earlier answer, opening
+    reports, starting over (the suggestions drawn again), copying."""
     chat, reading = ui.chat, ui.reading
     ask_inputs = [
         chat.msg, ui.turns, ui.options.backend, ui.options.top_k, ui.options.only, ui.conv_id,
@@ -235,6 +250,8 @@ def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
     ]  # fmt: skip
     for trigger in (chat.msg.submit, chat.send.click):
         trigger(handlers.ask, ask_inputs, ask_outputs, concurrency_limit=ASK_CONCURRENCY)
+    picked = wire_welcome(app, starting, ui.welcome, (chat.chatbot, chat.msg, chat.status))
+    picked.then(handlers.ask, ask_inputs, ask_outputs, concurrency_limit=ASK_CONCURRENCY)
     chat.chatbot.select(handlers.pick_turn, [ui.turns], [reading.sources, chat.answer_md]).then(
         None, js=FOCUS_SOURCE_JS
     )
@@ -251,8 +268,10 @@ def _wire_conversation(handlers: Handlers, ui: Panels) -> None:
         reading.report_view,
         ui.conv_id,
     ]
-    chat.new_btn.click(handlers.new_conversation, None, cleared)
-    chat.chatbot.clear(handlers.new_conversation, None, cleared)
+    for cleared_by in (chat.new_btn.click, chat.chatbot.clear):
+        cleared_by(handlers.new_conversation, None, cleared).then(
+            starting.examples, None, [chat.chatbot], show_progress="hidden"
+        )
     chat.copy_btn.click(None, [chat.answer_md], None, js=COPY_JS)
 
 
@@ -287,12 +306,12 @@ def _wire_saved(app: gr.Blocks, handlers: Handlers, ui: Panels) -> None:
 def launch(
     assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True
 ) -> gr.Blocks:
-    """Serve the UI; on first start (empty store) ingest the sample corpus. With `block=False`
-    return at once with the server running (tests); `app.close()` stops it."""
-    corpus = assistant.settings.corpus_dir
-    if not assistant.reports() and corpus is not None and corpus.is_dir():
-        print(f"the store is empty: ingesting {corpus}", file=sys.stderr)
-        print(assistant.ingest([corpus]).line(), file=sys.stderr)
+    """Serve the UI. On a first start (empty store) the corpus folder is ingested in the
+    background while pages are served: they show its progress, and questions asked meanwhile
+    are answered from the reports stored so far. With `block=False` return at once with the
+    server running (tests; `Assistant.ingest_progress()` says when the ingest is done);
+    `app.close()` stops it. Stopped with Ctrl-C, a running ingest stops at the end of a file."""
+    ingest = first_start_ingest(assistant)
     logins = assistant.settings.ui_logins
     if not logins and host not in LOOPBACK:
         print(OPEN_WARNING.format(host=host), file=sys.stderr)
@@ -308,7 +327,26 @@ def launch(
         css=CSS,
         js=A11Y_JS,
     )
+    if block and ingest is not None and ingest.running:  # the server was stopped (Ctrl-C)
+        print("stopping the ingest after the report it is on…", file=sys.stderr)
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stop now
+            ingest.cancel(STOP_WAIT)
     return app
 
 
-__all__ = ["ASK_CONCURRENCY", "backend_choices", "build_app", "launch"]
+def first_start_ingest(assistant: Assistant) -> BackgroundIngest | None:
+    """On an empty store, start ingesting the corpus folder in the background (its summary
+    line is printed when it ends); also when the first start's ingest was cut short (the
+    next start goes on where it stopped). None when there is nothing to do."""
+    corpus = assistant.settings.corpus_dir
+    pending = assistant.settings.data_dir / FIRST_INGEST
+    if corpus is None or not corpus.is_dir() or (assistant.reports() and not pending.exists()):
+        return None
+    again = " (again: the last start stopped before it was done)" if pending.exists() else ""
+    print(f"ingesting {corpus} in the background{again}", file=sys.stderr)
+    return assistant.ingest_in_background(
+        [corpus], on_done=lambda done: print(done.line(), file=sys.stderr), pending=pending
+    )
+
+
+__all__ = ["ASK_CONCURRENCY", "backend_choices", "build_app", "first_start_ingest", "launch"]

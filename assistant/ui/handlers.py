@@ -19,7 +19,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from ..assistant import Assistant
-from ..errors import AssistantError
+from ..errors import AssistantError, EmptyIndex
 from ..library import sort_of
 from ..types import IngestSummary, Turn
 from . import render
@@ -160,11 +160,13 @@ class Handlers:
                 yield gr.skip(), [*shown, *render.pending(question, text)], *([gr.skip()] * 6)
             answer = stream.result()
         except AssistantError as exc:
-            notice = render.notice_html(f"⚠ {exc}")
+            notice = render.notice_html(f"⚠ {self._refusal(exc)}")
             yield message, shown, turns, gr.skip(), gr.skip(), notice, *keep
             return
         turns = [*turns, Turn(question, answer)]
         notes = [f"⚠ incomplete answer: {answer.incomplete}"] if answer.incomplete else []
+        if (progress := self.assistant.ingest_progress()) is not None and progress.running:
+            notes.append(f"Answered from the reports stored so far ({progress.line()})")
         try:
             conv_id = self.assistant.record(answer, conv_id or None, owner=_user(request))
             listing = self.conversation_list(search, request)
@@ -181,6 +183,13 @@ class Handlers:
             conv_id,
             listing,
         )
+
+    def _refusal(self, exc: AssistantError) -> str:
+        """Why a question got no answer; while the first ingest runs, an empty store says so."""
+        progress = self.assistant.ingest_progress()
+        if isinstance(exc, EmptyIndex) and progress is not None and progress.running:
+            return f"The reports are still being ingested ({progress.line()}): ask again soon."
+        return str(exc)
 
     # saved conversations ----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from ..conversations import ConversationInfo, SavedConversation
 from ..library import SORT_LABELS, LibraryPage
 from ..markdown import answer_markdown
 from ..types import Answer, Citation, IngestSummary, ReportInfo, ScoredPassage, Turn
+from .accounts_view import accounts_html
 
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")  # the answerer's own: escaped ones are report text
 _HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"  # private-use characters: never markup
@@ -138,7 +139,8 @@ def sources_html(answer: Answer, report_text: Callable[[str], str]) -> str:
             _citation_html(group[0], answer.considered, report_text, [c.marker for c in group])
             for group in same.values()
         )
-        return f'<div class="sources"><h2>Sources</h2>{items}</div>'
+        sides = accounts_html(answer)  # the parties side by side, above the sources they cite
+        return f'<div class="sources">{sides}<h2>Sources</h2>{items}</div>'
     if answer.abstained:
         head = (
             "<h2>No answer in the reports</h2><p class='abstain'>The reports do not answer this "

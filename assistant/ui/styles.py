@@ -50,6 +50,14 @@ button.open-report.link { text-align: left; font-size: 1em; font-weight: 600; }
 .panel-empty { color: var(--ra-muted); font-size: .9em; padding: 4px; }
 .upload-errors { color: var(--ra-error); }
 .abstain { font-weight: 600; }
+.ingest-progress { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; }
+.ingest-note { font-size: .85em; color: var(--ra-muted); }
+.account-cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr));
+  gap: 8px; margin-bottom: 8px; }
+.account { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 8px; }
+.account h3 { font-size: 1em; margin: 0 0 4px; }
+.disagreement { border-left: 4px solid var(--ra-error); padding: 2px 8px; margin-bottom: 8px; }
+.disagreement h2 { font-size: 1em; margin: 0; }
 """
 
 # Makes a `gr.HTML` panel a polite live region (its element stays while its content is replaced),
@@ -62,11 +70,19 @@ element.setAttribute('aria-live', 'polite');
 # Run once when the page loads (`launch(js=...)`): mends what Gradio's own markup gets wrong for
 # assistive technology and CSS cannot reach. Its upload area is named "Click to upload or drop
 # files" while it shows "Drop File Here - or - Click to Upload" (axe: label-content-name-mismatch):
-# without that aria-label its name is the text it shows. Gradio renders the area again as files
-# come and go, so an observer repeats the mend.
+# without that aria-label its name is the text it shows. The chat's suggested questions are
+# buttons in a `role="list"` without list items (axe: aria-required-children, critical): they are
+# a named group instead. Gradio renders both again as files come and go and as the chat empties,
+# so an observer repeats the mends.
 A11Y_JS = """() => {
-  const mend = () => document.querySelectorAll('#upload .upload-container[aria-label]')
-    .forEach((el) => el.removeAttribute('aria-label'));
+  const mend = () => {
+    document.querySelectorAll('#upload .upload-container[aria-label]')
+      .forEach((el) => el.removeAttribute('aria-label'));
+    document.querySelectorAll('#chatbot .examples[role="list"]').forEach((el) => {
+      el.setAttribute('role', 'group');
+      el.setAttribute('aria-label', 'Suggested questions');
+    });
+  };
   mend();
   new MutationObserver(mend).observe(document.body, {subtree: true, childList: true});
 }"""
