@@ -205,6 +205,12 @@ def test_ui_command_serves_the_app_and_ingests_an_empty_store_first(
             except OSError:
                 time.sleep(0.5)
         assert "Report assistant" in page
+        # the page is served at once; the empty store is filled in the background meanwhile,
+        # marked by a file in the data folder until it ends (then its summary line is printed)
+        marker = tmp_path / "data" / "first-ingest.pending"
+        while time.time() < deadline and marker.exists():
+            time.sleep(0.5)
+        time.sleep(1.0)
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
