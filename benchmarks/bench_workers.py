@@ -349,10 +349,11 @@ def main() -> int:
     for r in rows:
         r["speedup"] = r["passages_per_s"] / base if base else None
         per = " / ".join(f"{pw['passages_per_s']:.1f}" for pw in r["per_worker"])
+        speedup = f"{r['speedup']:.2f}" if r["speedup"] else "-"
         print(
             f"{r['workers']:>7} {r['OMP_NUM_THREADS'] or '-':>4} {r['reports']:>7} "
             f"{r['passages']:>8} {r['wall_s']:>7.1f} {r['passages_per_s']:>7.1f} "
-            f"{(r['speedup'] or 0):>7.2f} {r['verify']['reports_verified']:>4}/{r['reports']:<3} "
+            f"{speedup:>7} {r['verify']['reports_verified']:>4}/{r['reports']:<3} "
             f"{per:>18} {r['server_cpu_s']:>12.1f} {r['workers_cpu_s']:>13.1f}"
         )
     result["rows"] = rows
