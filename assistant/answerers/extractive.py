@@ -238,6 +238,10 @@ class ExtractiveAnswerer:
         # Claims rarely share the question's words ("who started it?" against "X said Y shelled
         # Z"): who-questions take any claim of the event that is at all relevant.
         floor = (CLAIM_FLOOR if asks_who else 0.6) * candidates[0].score
+        if not asks_who and not any(
+            stance(c.text) or _CONTRAST.search(c.text) for c in candidates if c.score >= floor
+        ):
+            return []  # no who-question and no dispute among the strong sentences: no sides
         anchors: dict[str, Candidate] = {}
         for c in candidates:
             anchors.setdefault(c.report_id, c)
