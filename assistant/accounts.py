@@ -24,12 +24,13 @@ from .sentences import split_sentences
 from .types import Account, Citation, Stance
 
 
-def _alternatives(words: Iterable[str]) -> str:
+def alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of words and phrases (a phrase's spaces match any whitespace)."""
     return "|".join(w.replace(" ", r"\s+") for w in words)
 
 
-_LEAD = rf"(?:(?:{_alternatives(en.DISCOURSE_LEADS)})\s*,\s*)?"
-_SPEECH = rf"(?:{_alternatives((*en.SPEECH_VERBS, *en.DENIALS, *en.ACCUSATIONS))})"
+_LEAD = rf"(?:(?:{alternatives(en.DISCOURSE_LEADS)})\s*,\s*)?"
+_SPEECH = rf"(?:{alternatives((*en.SPEECH_VERBS, *en.DENIALS, *en.ACCUSATIONS))})"
 # "The ministry said ...", "However, the agency denied ..." (a name, capitalised somewhere).
 _OPENING = re.compile(
     r"^" + _LEAD + r"(?P<speaker>(?:the\s+)?[A-Z][^,.;:“\"]{1,80}?)\s+"
@@ -40,7 +41,7 @@ _ACCORDING = re.compile(r"\baccording to (?P<speaker>[^,.;]{2,80})", re.I)
 # "..., with the trade envoy asserting that ...": a claim attributed inside the sentence.
 _WITH = re.compile(
     r"\bwith\s+(?P<speaker>(?:the\s+)?[A-Z][^,.;:“\"]{1,80}?)\s+"
-    rf"(?:{_alternatives(en.ATTRIBUTION_VERBS)})\b"
+    rf"(?:{alternatives(en.ATTRIBUTION_VERBS)})\b"
 )
 # "reports from X", "a statement by X": the speaker is X.
 _CARRIER = re.compile(
@@ -52,25 +53,25 @@ _TRAILING = re.compile(
 )
 # "He considered ...", "The agency added ...": a pronoun or a common noun standing for a speaker.
 _REFERS_BACK = re.compile(
-    rf"^{_LEAD}(?:{_alternatives(en.PRONOUNS)}|the\s+(?:{_alternatives(en.SPEAKER_NOUNS)}))\s+"
+    rf"^{_LEAD}(?:{alternatives(en.PRONOUNS)}|the\s+(?:{alternatives(en.SPEAKER_NOUNS)}))\s+"
     rf"(?:(?:also|later|further|again|then)\s+)?\w+",
     re.I,
 )
 _SPEAKING_NOUN = re.compile(
-    rf"^{_LEAD}(?P<noun>the\s+(?:{_alternatives(en.SPEAKER_NOUNS)}))\s+"
+    rf"^{_LEAD}(?P<noun>the\s+(?:{alternatives(en.SPEAKER_NOUNS)}))\s+"
     rf"(?:(?:also|later|further|again|then)\s+)?{_SPEECH}\b",
     re.I,
 )
 _HELD_RESPONSIBLE = re.compile(r"\bheld\b[^.;]{1,80}\bresponsib", re.I)
-_CONTRASTS = re.compile(rf"\b(?:{_alternatives(en.CONTRAST_WORDS)})\b", re.I)
+_CONTRASTS = re.compile(rf"\b(?:{alternatives(en.CONTRAST_WORDS)})\b", re.I)
 _REPORTED = re.compile(
-    rf"\b(?:{_alternatives((*en.SPEECH_VERBS, *en.ATTRIBUTION_VERBS))})\s+that\s+(?P<clause>.+)",
+    rf"\b(?:{alternatives((*en.SPEECH_VERBS, *en.ATTRIBUTION_VERBS))})\s+that\s+(?P<clause>.+)",
     re.I,
 )
 _ACCORDING_CLAUSE = re.compile(r"\baccording to [^,]{2,80},\s*(?P<clause>.+)", re.I)
-_CONTINUES = re.compile(rf"^\s*(?:{_alternatives(en.CONTINUATION_OPENERS)})\b", re.I)
-_DENIES = re.compile(rf"\b(?:{_alternatives(en.DENIALS)})\b", re.I)
-_ACCUSES = re.compile(rf"\b(?:{_alternatives(en.ACCUSATIONS)})\b", re.I)
+_CONTINUES = re.compile(rf"^\s*(?:{alternatives(en.CONTINUATION_OPENERS)})\b", re.I)
+_DENIES = re.compile(rf"\b(?:{alternatives(en.DENIALS)})\b", re.I)
+_ACCUSES = re.compile(rf"\b(?:{alternatives(en.ACCUSATIONS)})\b", re.I)
 LOOK_BACK = 4  # sentences an attribution carries over ("the agency added" names the last source)
 
 

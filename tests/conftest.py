@@ -35,6 +35,30 @@ SDF_REPORT = "aleppo-clashes-army-sdf.txt"
 NAYRAB_REPORT = "aleppo-clashes-nayrab-camp.txt"
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own download fails here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--font-render-hinting=none",  # crisper text in the screenshots
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian chromium driven by Playwright, shared by a module's browser tests."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -25,21 +25,9 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.answerers import ANSWERERS, AnswerRequest, make_answerer
 from assistant.types import Answer, Turn
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CHROMIUM, CORPUS, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",  # crisper text in the screenshots
-]
 KILLED = "How many people were killed in the shelling?"
 FRANCE = "What is the capital of France?"
 SLOW_WORD = "slowly"  # a question containing it streams, then waits for the test's gate
@@ -137,14 +125,6 @@ def wait_for_ingest(assistant: Assistant, timeout: float = 180) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @dataclass
 class User:
     """One person: a browser context of their own, with what their page tried to do."""
@@ -158,6 +138,14 @@ class User:
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
 
 
+def watched(context: Any) -> User:
+    """A new page of `context` whose dialogs and requests off 127.0.0.1 are recorded."""
+    user = User(context.new_page())
+    user.page.on("dialog", lambda d: (user.dialogs.append(d.message), d.dismiss()))
+    user.page.on("request", lambda r: _record_outside(user, r.url))
+    return user
+
+
 @pytest.fixture
 def new_user(browser: Any, server: Server) -> Iterator[Any]:
     contexts: list[Any] = []
@@ -167,9 +155,7 @@ def new_user(browser: Any, server: Server) -> Iterator[Any]:
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
         contexts.append(context)
-        user = User(context.new_page())
-        user.page.on("dialog", lambda d: (user.dialogs.append(d.message), d.dismiss()))
-        user.page.on("request", lambda r: _record_outside(user, r.url))
+        user = watched(context)
         user.page.goto(server.url)
         expect(user.page.locator("#report-list")).to_contain_text("Clashes Erupt in Aleppo")
         users.append(user)

@@ -26,19 +26,15 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.ui.handlers import LIBRARY_PAGE_SIZE
-from tests.conftest import CORPUS, REPO, free_port
+from tests.conftest import CHROMIUM, CORPUS, REPO, free_port
 from tests.invented_reports import write_reports
 from tests.test_ui_browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     KILLED,
-    User,
-    _record_outside,
     ask,
     expect,
     shoot,
-    sync_api,
+    watched,
 )
 
 N_REPORTS = 1000
@@ -87,21 +83,11 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Big]:
         app.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser: Any, big: Big) -> Iterator[Any]:
     """A page of the app at 1280 px; it may not open dialogs or call any host but 127.0.0.1."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    user = User(context.new_page())
-    user.page.on("dialog", lambda d: (user.dialogs.append(d.message), d.dismiss()))
-    user.page.on("request", lambda r: _record_outside(user, r.url))
+    user = watched(context)
     yield user.page
     user.assert_inert()
     context.close()

@@ -21,17 +21,14 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CHROMIUM, CORPUS, free_port
 from tests.test_ui_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     User,
-    _record_outside,
     bots,
     expect,
     shoot,
-    sync_api,
     wait_for_ingest,
+    watched,
 )
 from tests.test_ui_library import AXE, BLOCKING, axe_violations, describe
 
@@ -119,20 +116,10 @@ def started(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator
         app.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def user(browser: Any, started: Started) -> Iterator[User]:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    user = User(context.new_page())
-    user.page.on("dialog", lambda d: (user.dialogs.append(d.message), d.dismiss()))
-    user.page.on("request", lambda r: _record_outside(user, r.url))
+    user = watched(context)
     yield user
     user.assert_inert()
     context.close()

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .. import lexicon_en as en
-from ..accounts import attribute, is_claim, stance
+from ..accounts import alternatives, attribute, is_claim, stance
 from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
 from ..citations import cite, escape_markers
 from ..config import Settings
@@ -34,13 +34,10 @@ for _group in en.SYNONYM_GROUPS:
         _SYNONYMS[_s] = _SYNONYMS.get(_s, frozenset()) | (_stems - {_s})
 
 
-def _words(words: Sequence[str]) -> str:
-    return "|".join(w.replace(" ", r"\s+") for w in words)
-
-
-_NUMBER = re.compile(rf"\b(\d+|{_words(en.NUMBER_WORDS)})\b", re.I)
+_NUMBER = re.compile(rf"\b(\d+|{alternatives(en.NUMBER_WORDS)})\b", re.I)
 _DATE = re.compile(
-    rf"\b({_words(en.MONTHS)}|\d{{4}}|{_words(en.WEEKDAYS)}|{_words(en.RELATIVE_DAYS)})\b", re.I
+    rf"\b({alternatives(en.MONTHS)}|\d{{4}}|{alternatives(en.WEEKDAYS)}|{alternatives(en.RELATIVE_DAYS)})\b",
+    re.I,
 )
 MAX_SIDES = 4  # parties shown side by side
 MAX_EVENTS = 3  # reports whose best sentence is tried as the event of a who-question
@@ -50,11 +47,11 @@ SIDE_SENTENCES = 2  # claims per party (a second only when it names the party ag
 # Words a question capitalises without naming anything ("Who", "What").
 _QUESTION_NAMES = frozenset(en.QUESTION_WORDS.split())
 MANY_PARTS = 8  # questions with this many content stems are judged by what sentences cover together
-_CONTINUES = re.compile(rf"\s*({_words(en.CONTINUATION_OPENERS)})\b", re.I)
-_CONTRAST = re.compile(rf"\b({_words(en.CONTRAST_WORDS)})\b", re.I)
+_CONTINUES = re.compile(rf"\s*({alternatives(en.CONTINUATION_OPENERS)})\b", re.I)
+_CONTRAST = re.compile(rf"\b({alternatives(en.CONTRAST_WORDS)})\b", re.I)
 # Questions about responsibility or what each side claims call for every side's account.
 _WHO_QUESTION = re.compile(
-    rf"\b(who ({_words(en.RESPONSIBILITY_VERBS)})|{en.ACCOUNT_WORDS})\b",
+    rf"\b(who ({alternatives(en.RESPONSIBILITY_VERBS)})|{en.ACCOUNT_WORDS})\b",
     re.I,
 )
 

@@ -8,9 +8,7 @@ import html
 
 from ..types import Answer, Citation
 
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
+escape = html.escape  # as render.escape (which imports this module, so it cannot be imported here)
 
 
 def accounts_html(answer: Answer) -> str:
