@@ -2,8 +2,12 @@
 
 Sentences of the retrieved passages are scored by how much of the question they cover (idf-weighted
 stems, with a small table of general English near-synonyms from `lexicon_en`) blended with the dense
-similarity of their passage. Below a calibrated score it abstains. When the best sentences are claims
-by different parties and one contradicts another, it shows each side with who said it.
+similarity of their passage. Words with which the question names its sources, their dates or how
+they report ("the X article published on 3 May suggests") count when a sentence or its report's
+metadata has them and are not owed otherwise (`framing`); function words weigh nothing. "When"
+questions prefer a sentence that gives the whole date. Below a calibrated score it abstains. When
+the best sentences are claims by different parties and one contradicts another, it shows each
+side with who said it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
 from ..citations import cite, escape_markers
 from ..config import Settings
 from ..disagreements import differ
+from ..framing import day_terms, framing_terms
 from ..lexical import terms
 from ..memory import condense_offline
 from ..recency import RECENCY_WEIGHT, freshness
@@ -27,6 +32,11 @@ from ..types import Answer, Citation, ScoredPassage, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
 
 _QUESTION_WORDS = frozenset(terms(en.QUESTION_WORDS))
+# Function words ("between", "after", "from") shape a question; they say nothing of its topic.
+# Unweighted (measured with framing.py on): SQuAD 2.0 dev (400) answer contains 0.845 -> 0.850,
+# false abstention 0.019 -> 0.014, abstention recall unchanged; MultiHop-RAG dev false abstention
+# 0.201 -> 0.185 but fact recall 0.547 -> 0.528 (other greedy picks); RGB en_fact dev unchanged.
+_UNWEIGHTED = _QUESTION_WORDS | frozenset(terms(" ".join(en.FUNCTION_WORDS)))
 _SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in en.SYNONYM_GROUPS:
     _stems = frozenset(terms(_group))
@@ -37,6 +47,14 @@ for _group in en.SYNONYM_GROUPS:
 _NUMBER = re.compile(rf"\b(\d+|{alternatives(en.NUMBER_WORDS)})\b", re.I)
 _DATE = re.compile(
     rf"\b({alternatives(en.MONTHS)}|\d{{4}}|{alternatives(en.WEEKDAYS)}|{alternatives(en.RELATIVE_DAYS)})\b",
+    re.I,
+)
+# A whole date ("3 May 2024", "May 3, 2024", "2024-05-03"): the most specific answer to "when".
+# Preferring it: RGB en_fact dev true value shown 0.642 -> 0.672; SQuAD and MultiHop unchanged.
+_MONTH_NAME = alternatives((*en.MONTHS, *en.MONTH_ABBREVIATIONS))
+_FULL_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAME})\.?,?\s+\d{{4}}"
+    rf"|(?:{_MONTH_NAME})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d\d-\d\d)\b",
     re.I,
 )
 MAX_SIDES = 4  # parties shown side by side
@@ -157,7 +175,7 @@ class ExtractiveAnswerer:
     def score_sentences(self, request: AnswerRequest) -> list[Candidate]:
         """All sentences of the retrieved passages, best first."""
         weights = _query_weights(request, request.question)
-        total = sum(weights.values())
+        framing = framing_terms(request.question) & weights.keys()
         wants_number = bool(re.match(r"\s*how (many|much)\b", request.question, re.I))
         wants_date = bool(
             re.match(r"\s*(when|on what date|what date|which day)\b", request.question, re.I)
@@ -166,6 +184,7 @@ class ExtractiveAnswerer:
         for sp in request.passages:
             text = request.report_text(sp.passage.report_id)
             dense = self._dense_norm(sp.dense)
+            about = _report_terms(sp) & framing
             previous: frozenset[str] = frozenset()
             for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
                 sent = text[s:e]
@@ -177,7 +196,7 @@ class ExtractiveAnswerer:
                     continue
                 credit: list[tuple[str, float]] = []
                 for t, w in weights.items():
-                    if t in sterms:
+                    if t in sterms or t in about:
                         credit.append((t, w))
                     elif (
                         _SYNONYMS.get(t, frozenset()) & sterms
@@ -185,11 +204,13 @@ class ExtractiveAnswerer:
                         or any(alt <= sterms for alt in request.aliases.get(t, ()))
                     ):
                         credit.append((t, 0.7 * w))
-                cover = sum(c for _, c in credit) / total if total else 0.0
+                cover = _coverage(credit, weights, framing)
                 if wants_number:  # "how many" is answered by a sentence with a number in it
                     cover = min(1.0, cover + 0.1) if _NUMBER.search(sent) else 0.5 * cover
                 if wants_date and _DATE.search(sent):
                     cover = min(1.0, cover + 0.1)
+                    if _full_date(sent):  # the day, month and year: said in full
+                        cover += 0.1
                 score = cover if dense is None else 0.6 * cover + 0.4 * dense
                 out.append(Candidate(sp, s, e, sent, score, sterms, tuple(credit), dense or 0.0))
         out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
@@ -278,20 +299,32 @@ class ExtractiveAnswerer:
         return list(by_party.values())[:MAX_SIDES]
 
     def cover(
-        self, candidates: list[Candidate], weights: dict[str, float]
+        self,
+        candidates: list[Candidate],
+        weights: dict[str, float],
+        framing: frozenset[str] = frozenset(),
     ) -> tuple[list[Candidate], float]:
         """For questions with many parts (comparisons, multi-hop): greedily pick the sentences
-        that together cover most of the question, and score them together."""
+        that together cover most of the question, and score them together (`framing`: the
+        question's words about its sources and their dates, owed only when earned)."""
         total = sum(weights.values()) or 1.0
         got: dict[str, float] = {}
         chosen: list[Candidate] = []
         pool = candidates[: 8 * self.max_sentences]
         while len(chosen) < self.max_sentences:
 
-            def gain(c: Candidate) -> float:
-                return sum(max(0.0, w - got.get(t, 0.0)) for t, w in c.credit)
+            def gain(c: Candidate, facts_only: bool = False) -> float:
+                return sum(
+                    max(0.0, w - got.get(t, 0.0))
+                    for t, w in c.credit
+                    if not (facts_only and t in framing)
+                )
 
-            best = max((c for c in pool if c not in chosen), key=gain, default=None)
+            # framing alone (a source's name, a date) never picks a sentence: an answer sentence
+            # carries some of the question's facts (MultiHop-RAG dev: citation precision 0.520
+            # -> 0.548, median answer 84 -> 80 words, at false abstention 0.185 -> 0.201)
+            fresh = [c for c in pool if c not in chosen and gain(c, facts_only=True) > 0]
+            best = max(fresh, key=gain, default=None)
             if best is None or gain(best) < 0.05 * total:
                 break
             chosen.append(best)
@@ -300,7 +333,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return [], 0.0
         dense = sum(c.dense for c in chosen) / len(chosen)
-        cover = sum(got.values()) / total
+        cover = _coverage(tuple(got.items()), weights, framing)
         score = cover if chosen[0].source.dense is None else 0.6 * cover + 0.4 * dense
         chosen.sort(key=lambda c: (c.source.passage.report_id, c.start))
         return chosen, score
@@ -315,7 +348,8 @@ class ExtractiveAnswerer:
         if not candidates:
             return [], []
         if len(weights) >= MANY_PARTS:
-            chosen, score = self.cover(candidates, weights)
+            framing = framing_terms(request.question) & weights.keys()
+            chosen, score = self.cover(candidates, weights, framing)
             return (chosen, []) if score >= self.threshold else ([], [])
         if candidates[0].score < self.threshold:
             return [], []
@@ -414,13 +448,34 @@ def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
     """idf weight per question stem; words borrowed from earlier turns weigh a little less."""
     weights: dict[str, float] = {}
     for t in terms(question):
-        if t not in _QUESTION_WORDS:
+        if t not in _UNWEIGHTED:
             weights[t] = request.idf(t)
     if request.query != request.question:
         for t in terms(request.query):
-            if t not in _QUESTION_WORDS and t not in weights:
+            if t not in _UNWEIGHTED and t not in weights:
                 weights[t] = 0.8 * request.idf(t)
     return weights
+
+
+def _coverage(
+    credit: Sequence[tuple[str, float]], weights: Mapping[str, float], framing: frozenset[str]
+) -> float:
+    """The share of the question's weight a sentence (or sentences) earn; framing words
+    (sources, report dates, reporting verbs) count when earned and are not owed otherwise."""
+    earned = {t for t, _ in credit}
+    owed = sum(w for t, w in weights.items() if t not in framing or t in earned)
+    return sum(c for _, c in credit) / owed if owed > 0 else 0.0
+
+
+def _report_terms(sp: ScoredPassage) -> frozenset[str]:
+    """Stems of what a passage's report is known by beside its text: its source and date."""
+    return frozenset(terms(sp.source or "")) | day_terms(sp.published)
+
+
+def _full_date(sentence: str) -> bool:
+    """Does the sentence give a day with its month and year, past its opening? A date that
+    opens a sentence stamps it (a dateline, a listing's date) rather than telling when."""
+    return any(m.start() > 0 for m in _FULL_DATE.finditer(sentence.strip()))
 
 
 def _overlap(a: Candidate, b: Candidate) -> float:
