@@ -24,10 +24,12 @@ from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
 from .library import DEFAULT_PAGE_SIZE, Library, LibraryPage, LibraryQuery, Sort
+from .local_cache import lexical_snapshot_path
 from .markdown import conversation_markdown
 from .memory import Conversation
 from .prompts import hashes
 from .recency import newest_first, wants_recent
+from .rerank_llm import LLMReranker
 from .retrieval import Filters, Retriever
 from .store import ReportRecord, VectorStore, make_store
 from .suggestions import DEFAULT_COUNT, MAX_COUNT, count, suggest_questions
@@ -84,13 +86,9 @@ class Assistant:
         self.embedder = make_embedder(settings) if isinstance(embedder, str) else embedder
         name = self.embedder.model_name if self.embedder is not None else "none"
         self.store = store or make_store(settings, name)
-        # The lexical-index snapshot lives beside an embedded store; in server mode the index is
-        # built in memory from the server, so nothing about shared data is kept on this machine.
-        snapshot = (
-            None
-            if settings.chroma_url or store is not None
-            else settings.data_dir / "chroma" / f"lexical-{settings.collection}.npz"
-        )
+        # The lexical-index snapshot: beside an embedded store, or for a server under this
+        # machine's data folder (a validated cache either way: see Retriever.sync).
+        snapshot = None if store is not None else lexical_snapshot_path(settings)
         self.retriever = Retriever(
             self.store, self.embedder, LexicalIndex(), settings.candidates, settings.rrf_k, snapshot
         )
@@ -102,6 +100,7 @@ class Assistant:
         self._conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
         self._background: BackgroundIngest | None = None
         self._suggested: tuple[dict[str, ReportRecord], list[str]] | None = None
+        self._reranker = LLMReranker.from_settings(settings)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -294,7 +293,13 @@ class Assistant:
         ids = validation.report_ids(report_ids)
         filters = Filters(ids, *validation.published_range(published_from, published_to))
         extra = self.aliases().query_words(question)
-        return self.retriever.retrieve(question, top_k or self.settings.top_k, filters, extra)
+        k = top_k or self.settings.top_k
+        if self._reranker is None:
+            return self.retriever.retrieve(question, k, filters, extra)
+        depth = max(k, self.settings.rerank_depth)
+        return self._reranker(question, self.retriever.retrieve(question, depth, filters, extra))[
+            :k
+        ]
 
     def stream(
         self,

@@ -15,7 +15,9 @@ import hashlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,16 @@ from .errors import (
     StoreUnavailable,
     UnknownReport,
 )
-from .store import IN_FLIGHT_GRACE, Census, CommitOutcome, Filters, ReportRecord, Staged
+from .local_cache import load_records, registry_cache_path, save_records
+from .store import (
+    IN_FLIGHT_GRACE,
+    Census,
+    CommitOutcome,
+    Filters,
+    LexicalRow,
+    ReportRecord,
+    Staged,
+)
 from .types import Passage, Report
 
 log = logging.getLogger(__name__)
@@ -55,6 +66,7 @@ def _is_state(rid: str, meta: Any) -> bool:
 
 
 PAGE = 2000
+SCAN_PAGE = 5000  # passages per read when all are read (a read of 20k held ~0.5 GB at once)
 RETIRE_AFTER = 60.0  # seconds a replaced embedded client stays open for questions in flight
 
 
@@ -70,6 +82,7 @@ class ChromaStore:
         where: str,
         lock: Path | None = None,
         wait: float = 600.0,
+        records_cache: Path | None = None,
     ) -> None:
         self._connect = connect
         self.name = name
@@ -87,6 +100,7 @@ class ChromaStore:
         self._registry: Any = None
         self._cache: Any = None
         self._records: tuple[str, dict[str, ReportRecord]] | None = None
+        self.records_cache = records_cache  # this machine's copy of the registry, by generation
 
     @classmethod
     def from_settings(cls, settings: Settings, embed_model: str) -> ChromaStore:
@@ -94,7 +108,10 @@ class ChromaStore:
         # Two processes writing one embedded store corrupt its HNSW index, so they take turns. A
         # server orders its own writes; concurrent writers there are the versioned-commit work.
         lock = None if settings.chroma_url else settings.data_dir / "chroma" / "write.lock"
-        return cls(connect, settings.collection, embed_model, where, lock, settings.write_wait)
+        return cls(
+            connect, settings.collection, embed_model, where, lock, settings.write_wait,
+            registry_cache_path(settings),
+        )  # fmt: skip
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -225,6 +242,10 @@ class ChromaStore:
         gen = self.generation()
         if self._records is not None and self._records[0] == gen:
             return self._records[1]
+        cached = load_records(self.records_cache, gen) if self.records_cache and gen else None
+        if cached is not None:
+            self._records = (gen, cached)
+            return cached
         _, registry = self._open()
         out: dict[str, ReportRecord] = {}
         offset = 0
@@ -238,6 +259,8 @@ class ChromaStore:
                     break
                 offset += PAGE
         self._records = (gen, out)
+        if self.records_cache is not None:
+            save_records(self.records_cache, gen, out)
         return out
 
     def report(self, report_id: str) -> Report:
@@ -298,6 +321,9 @@ class ChromaStore:
         before = self._current_versions([s.report.id for s in staged])
         eligible = [s for s in staged if before.get(s.report.id) == s.replaces]
         lost = [s for s in staged if before.get(s.report.id) != s.replaces]
+        known = self._records_if_current()
+        if eligible:
+            self._bump()  # before the flip too: no registry cache outlives a half-done commit
         with self._guard():
             for i in range(0, len(eligible), 100):  # report texts can be large: small requests
                 chunk = eligible[i : i + 100]
@@ -324,7 +350,22 @@ class ChromaStore:
         for s in lost:
             outcome.superseded.append(s.report.id)
             self.delete_version(s.report.id, s.version)
+        if known is not None and outcome.committed:
+            known = dict(known)  # a new object: holders of the old one see that it changed
+            for s in eligible:
+                if s.report.id in outcome.committed:
+                    meta = report_meta(s.report, s.passages, s.version, s.origin)
+                    known[s.report.id] = record(s.report.id, meta)
+            self._records = (self._seen or "", known)
         return outcome
+
+    def _records_if_current(self) -> dict[str, ReportRecord] | None:
+        """The registry as this client last read it, if no one can have changed it since: only
+        while holding an embedded store's write lock (a writer then updates it itself instead of
+        listing 300k reports again after every commit; on a server others may commit meanwhile)."""
+        if not self._exclusive or self._records is None:
+            return None
+        return self._records[1] if self._read_generation() == self._records[0] else None
 
     def remove_reports(self, report_ids: Sequence[str]) -> list[str]:
         """Registry entries first (invisible at once, one generation bump for the whole batch),
@@ -334,6 +375,8 @@ class ChromaStore:
         present = [r for r in dict.fromkeys(report_ids) if r in current]
         if not present:
             return []
+        known = self._records_if_current()
+        self._bump()  # before the deletes too: no registry cache outlives a half-done removal
         with self._guard():
             for i in range(0, len(present), 500):
                 registry.delete(ids=present[i : i + 500])
@@ -349,6 +392,9 @@ class ChromaStore:
                 ]
                 for j in range(0, len(doomed), PAGE):
                     passages.delete(ids=doomed[j : j + PAGE])
+        if known is not None:
+            gone = set(present)
+            self._records = (self._seen or "", {k: v for k, v in known.items() if k not in gone})
         return present
 
     def _bump(self) -> None:
@@ -438,11 +484,31 @@ class ChromaStore:
 
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
         """All passages of these reports, each with the report hash it was cut from."""
+        return [
+            (passage(pid, doc, meta), passage_version(meta))
+            for ids, docs, metas in self._pages_of(report_ids)
+            for pid, doc, meta in zip(ids, docs, metas, strict=True)
+        ]
+
+    def lexical_rows(self, report_ids: Sequence[str]) -> Iterator[list[LexicalRow]]:
+        """Id, report id, version and section + text of every passage of these reports, a page
+        at a time (no `Passage` is made: a million of them cost a minute of JSON parsing)."""
+        for ids, docs, metas in self._pages_of(report_ids):
+            yield [
+                (pid, str(meta["report_id"]), passage_version(meta),
+                 f"{meta.get('section') or ''}\n{doc or ''}")
+                for pid, doc, meta in zip(ids, docs, metas, strict=True)
+            ]  # fmt: skip
+
+    def _pages_of(
+        self, report_ids: Sequence[str]
+    ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        """Ids, documents and metadata of these reports' passages, in pages."""
         col, _ = self._open()
         wanted = set(report_ids)
-        out: list[tuple[Passage, str]] = []
         # Filtering by report id in Chroma costs a query per few hundred ids (10 s for 100k
         # passages); beyond a few hundred reports one paged scan of everything is 3x faster.
+        # Its pages are large: each read skips the rows before its offset again.
         if len(wanted) > 400:
             wheres: list[dict[str, Any] | None] = [None]
         else:
@@ -450,23 +516,18 @@ class ChromaStore:
             wheres = [{"report_id": {"$in": ids[i : i + 200]}} for i in range(0, len(ids), 200)]
         with self._guard():
             for where in wheres:
-                offset = 0
-                while True:
-                    got = col.get(
-                        where=where,
-                        include=["documents", "metadatas"],
-                        limit=PAGE * 5,
-                        offset=offset,
+                for got in _pages(col, where, ["documents", "metadatas"], SCAN_PAGE):
+                    keep = [
+                        i
+                        for i, meta in enumerate(got["metadatas"] or [])
+                        if meta is not None and meta["report_id"] in wanted
+                    ]
+                    docs, metas = got["documents"] or [], got["metadatas"] or []
+                    yield (
+                        [got["ids"][i] for i in keep],
+                        [docs[i] for i in keep],
+                        [metas[i] for i in keep],
                     )
-                    for pid, doc, meta in zip(
-                        got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
-                    ):
-                        if meta is not None and meta["report_id"] in wanted:
-                            out.append((passage(pid, doc, meta), passage_version(meta)))
-                    if len(got["ids"]) < PAGE * 5:
-                        break
-                    offset += PAGE * 5
-        return out
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, str]]:
         """Passages by id, each with its report hash (the lexical index keeps ids only)."""
@@ -560,6 +621,36 @@ class ChromaStore:
         col, _ = self._open()
         with self._guard():
             return int(col.count())
+
+
+def _pages(col: Any, where: dict[str, Any] | None, include: list[str], page: int) -> Iterator[Any]:
+    """Every record (matching `where`) a page at a time, in order. A scan of a whole collection
+    keeps two reads in flight: Chroma's engine answers them in parallel (100k passages took 7-8 s
+    instead of 11-16 s on two cores); reads past the count taken at the start go on one at a time
+    until a short page."""
+    planned = range(0, int(col.count()), page) if where is None else range(0)
+    offset = 0
+    with ThreadPoolExecutor(2, thread_name_prefix="chroma-scan") as pool:
+        ahead: deque[Future[Any]] = deque()
+        for offset in planned:
+            ahead.append(
+                pool.submit(col.get, where=where, include=include, limit=page, offset=offset)
+            )
+            if len(ahead) == 2:
+                yield ahead.popleft().result()
+        last: Any = None
+        while ahead:
+            last = ahead.popleft().result()
+            yield last
+    offset = offset + page if last is not None else 0
+    if last is not None and len(last["ids"]) < page:
+        return
+    while True:
+        got = col.get(where=where, include=include, limit=page, offset=offset)
+        yield got
+        if len(got["ids"]) < page:
+            return
+        offset += page
 
 
 def make(settings: Settings, embed_model: str) -> ChromaStore:

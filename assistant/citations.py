@@ -57,12 +57,13 @@ def format_sources(passages: Sequence[ScoredPassage]) -> str:
     return "\n\n".join(blocks)
 
 
-_DELIMITER = re.compile(r"</?\s*(?:sources?|statement)\b[^>]*>?", re.IGNORECASE)
+_DELIMITER = re.compile(r"</?\s*(?:sources?|statement|passages?|question)\b[^>]*>?", re.IGNORECASE)
 
 
 def as_data(text: str) -> str:
-    """Text to put between prompt delimiters: on one line, with any `source(s)` or `statement`
-    tag in it made inert (`‹/source›`), so the text can neither end its block nor open one."""
+    """Text to put between prompt delimiters: on one line, with any tag of our prompts in it
+    (`source(s)`, `statement`, `passage(s)`, `question`) made inert (`‹/source›`), so the text
+    can neither end its block nor open one."""
     return _DELIMITER.sub(
         lambda m: m.group(0).replace("<", "‹").replace(">", "›"), " ".join(text.split())
     )

@@ -13,7 +13,8 @@ from .bundled import checkout_corpus
 
 COLLECTION_MAX_CHARS = 200
 """Longest collection name: Chroma allows 512 characters, but the store adds `-registry` and the
-lexical snapshot is a file named `lexical-<name>.npz`, and a file name has at most 255 bytes."""
+lexical snapshot is a file named `lexical-<server tag>-<name>.bm25`, and a file name has at most
+255 bytes."""
 _COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
@@ -136,6 +137,16 @@ class Settings(BaseSettings):
         "(numbers, dates, names, negation, content words; offline) or `llm` (the lexical check, "
         "then a yes/no judgement by the configured LLM for each sentence it passes; needs an "
         "OpenAI-compatible server, otherwise lexical only).",
+    )
+
+    rerank: Literal["none", "llm"] = Field(
+        "none",
+        description="`llm`: the configured chat model reorders the best `rerank_depth` fused "
+        "passages before answering (needs an OpenAI-compatible server; its quality depends on "
+        "the model and is not measured here). `none`: the learned fusion's order.",
+    )
+    rerank_depth: int = Field(
+        10, ge=2, le=50, description="Passages shown to the LLM reranker (ASSISTANT_RERANK=llm)."
     )
 
     @field_validator("backend")

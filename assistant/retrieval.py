@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .embeddings import Embedder
 from .errors import BadQuestion, EmptyIndex, UnknownReport
+from .fusion import Candidate, features, weights_for
 from .lexical import LexicalIndex, terms
 from .store import Filters, ReportRecord, VectorStore
 from .types import Passage, ScoredPassage
@@ -46,6 +47,7 @@ class Retriever:
         self.snapshot = snapshot
         self._loaded = False
         self._unsaved = 0
+        self._synced: tuple[LexicalIndex, dict[str, ReportRecord]] | None = None  # what, with what
 
     def sync(self) -> dict[str, ReportRecord]:
         """Bring the lexical index in step with the store (a no-op when nothing changed).
@@ -58,9 +60,12 @@ class Retriever:
             if got is not None:
                 self.lexical = got[0]
         records = self.store.records()
+        if self._synced == (self.lexical, records) and not self.lexical.damaged:
+            return records  # the store's cached registry, unchanged: skip comparing 300k hashes
         changed = self.lexical.sync(
-            {r.id: r.version for r in records.values()}, self.store.passages_of
+            {r.id: r.version for r in records.values()}, self.store.lexical_rows
         )
+        self._synced = (self.lexical, records)
         self._unsaved += changed
         if self.snapshot is not None and self._unsaved > max(20, len(records) // 20):
             self.lexical.save(self.snapshot, {})
@@ -100,6 +105,43 @@ class Retriever:
     ) -> list[ScoredPassage]:
         """The top_k passages for a question, best first; `extra_terms` (stems of other names
         of what the question names) widen the lexical search only."""
+        records, cands = self._candidates(question, filters, extra_terms)
+        if not cands:
+            return []
+        weights = weights_for(self.embedder.model_name) if self.embedder is not None else None
+        if weights is None:
+            scores = [c.rrf for c in cands]
+        else:
+            scores = (features(question, cands, self.idf) @ weights).tolist()
+        order = sorted(range(len(cands)), key=lambda i: (-scores[i], cands[i].passage.id))
+        out = []
+        for i in order[:top_k]:
+            c = cands[i]
+            rec = records[c.passage.report_id]
+            out.append(
+                ScoredPassage(
+                    passage=c.passage,
+                    score=c.rrf,
+                    title=rec.title,
+                    published=rec.published,
+                    source=rec.source,
+                    dense=c.dense,
+                    lexical=c.lexical,
+                    published_from=rec.published_from,
+                )
+            )
+        return out
+
+    def candidates_for(
+        self, question: str, extra_terms: Sequence[str] = (), filters: Filters | None = None
+    ) -> list[Candidate]:
+        """Every passage the dense or BM25 list proposes, with what each list said of it: what
+        the fusion model ranks (and what `benchmarks/fit_fusion.py` fits it on)."""
+        return self._candidates(question, filters, extra_terms)[1]
+
+    def _candidates(
+        self, question: str, filters: Filters | None, extra_terms: Sequence[str]
+    ) -> tuple[dict[str, ReportRecord], list[Candidate]]:
         if not question.strip():
             raise BadQuestion("the question is empty")
         with self._lock:
@@ -112,7 +154,7 @@ class Retriever:
             raise UnknownReport(f"no report with id '{unknown[0]}' (see `assistant reports`)")
         allowed = {rid for rid, rec in records.items() if filters.allows(rec)}
         if not allowed:
-            return []
+            return records, []
 
         with self._lock:
             lexical_hits = self.lexical.search(
@@ -143,38 +185,36 @@ class Retriever:
             )
             if p is not None:
                 lexical.append((p, score))
-        return self._fuse(dense, lexical, records, top_k)
+        return records, self._merge(dense, lexical, records)
 
-    def _fuse(
+    def _merge(
         self,
         dense: list[tuple[Passage, float]],
         lexical: list[tuple[Passage, float]],
         records: dict[str, ReportRecord],
-        top_k: int,
-    ) -> list[ScoredPassage]:
-        fused: dict[str, float] = {}
+    ) -> list[Candidate]:
+        """One candidate per passage, with its place and score in each list and its RRF score
+        (the ranking when no fusion weights fit the embedder, and the score shown)."""
+        rrf: dict[str, float] = {}
         by_id: dict[str, Passage] = {}
-        dense_sim = {p.id: s for p, s in dense}
-        lex_score = {p.id: s for p, s in lexical}
-        for ranked in (dense, lexical):
-            for rank, (p, _) in enumerate(ranked):
-                fused[p.id] = fused.get(p.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        ranks: tuple[dict[str, tuple[int, float]], dict[str, tuple[int, float]]] = ({}, {})
+        for ranked, seen in zip((dense, lexical), ranks, strict=True):
+            for rank, (p, score) in enumerate(ranked):
+                rrf[p.id] = rrf.get(p.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
                 by_id[p.id] = p
-        best = sorted(fused, key=lambda pid: (-fused[pid], pid))[:top_k]
+                seen[p.id] = (rank, score)
         out = []
-        for pid in best:
-            p = by_id[pid]
-            rec = records[p.report_id]
+        for pid, p in by_id.items():
+            d, lex = ranks[0].get(pid), ranks[1].get(pid)
             out.append(
-                ScoredPassage(
+                Candidate(
                     passage=p,
-                    score=fused[pid],
-                    title=rec.title,
-                    published=rec.published,
-                    source=rec.source,
-                    dense=dense_sim.get(pid),
-                    lexical=lex_score.get(pid),
-                    published_from=rec.published_from,
+                    title=records[p.report_id].title,
+                    dense=d[1] if d else None,
+                    dense_rank=d[0] if d else None,
+                    lexical=lex[1] if lex else None,
+                    lexical_rank=lex[0] if lex else None,
+                    rrf=rrf[pid],
                 )
             )
         return out

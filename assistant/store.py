@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,6 +101,11 @@ def vector_key(embed_model: str, text: str) -> str:
 
 def version_of_id(pid: str) -> str:
     return pid.rsplit("::", 2)[-2] if pid.count("::") >= 2 else ""
+
+
+LexicalRow = tuple[str, str, str, str]
+"""A passage as the lexical index reads it: id, report id, version, and its section heading and
+text joined by a newline (`lexical.lexical_text`)."""
 
 
 IN_FLIGHT_GRACE = 3600.0
@@ -190,6 +195,10 @@ class VectorStore(Protocol):
 
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
         """All passages of these reports, each with the version it belongs to."""
+
+    def lexical_rows(self, report_ids: Sequence[str]) -> Iterable[Sequence[LexicalRow]]:
+        """What the lexical index reads of every passage of these reports, in pages: it builds
+        a million passages from here, so no `Passage` (with its sentences and dates) is made."""
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, str]]:
         """Passages by id, each with its version."""

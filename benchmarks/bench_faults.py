@@ -25,7 +25,7 @@ interrupt or starve itself there (as tests/test_ingest_store.py does). Scenarios
 - server-writers: two writer processes ingest different versions of the same four bulletins into
   one `chroma run` server at the same moment, three rounds (the files of earlier rounds are
   deleted, as they would not exist on the other machine).
-- snapshot: the lexical snapshot (`<data_dir>/chroma/lexical-*.npz`) truncated to half, then
+- snapshot: the lexical snapshot (`<data_dir>/chroma/lexical-*.bm25`) truncated to half, then
   overwritten with garbage, before an `ask`.
 - server-pause: a `chroma run` server stopped with SIGSTOP while an `ask` starts, and while a
   connected client asks (`ASSISTANT_CHROMA_TIMEOUT=2`); it must answer again after SIGCONT.
@@ -232,7 +232,7 @@ def store_files(data: Path) -> list[tuple[str, int, int]]:
     """Size and mtime of every file of an embedded store (the lock and the snapshot excepted)."""
     out = []
     for path in (data / "chroma").rglob("*"):
-        if path.name == "write.lock" or path.name.startswith("lexical-"):
+        if path.name == "write.lock" or path.name.startswith(("lexical-", "registry-")):
             continue
         with contextlib.suppress(OSError):
             st = path.stat()
@@ -796,7 +796,7 @@ def snapshot(bench: Bench) -> Iterator[Fault]:
     data, before = bench.fresh("snapshot")
     i = 11
     primed = bench.run([*CLI, "ask", question(i)], data)
-    snap = data / "chroma" / f"lexical-{COLLECTION}.npz"
+    snap = data / "chroma" / f"lexical-{COLLECTION}.bm25"
     damages: list[tuple[str, Callable[[bytes], bytes]]] = [
         ("snapshot truncated to half before an ask", lambda b: b[: len(b) // 2]),
         ("snapshot overwritten with garbage before an ask", lambda b: os.urandom(len(b))),

@@ -97,7 +97,9 @@ def test_pruning_many_reports_is_one_batch_not_one_request_per_report(
     monkeypatch.setattr(ChromaStore, "_bump", lambda self: (bumps.append(1), real(self))[1])
     summary = a.ingest([folder], prune=True)
     assert len(summary.removed) == 200 and len(a.reports()) == 100
-    assert len(bumps) == 1, "one registry change for the whole prune, not one per report"
+    assert len(bumps) == 2, (
+        "one registry change for the whole prune (its token bumped before and after), not one per report"
+    )
     assert a.check().missing == [] and a.store.count() == 100
 
 
@@ -135,14 +137,14 @@ def test_a_truncated_lexical_snapshot_is_rebuilt_from_the_store_with_a_warning(
     assert first.ask(
         f"How many ships passed Cape {_cape(7)}?"
     ).citations  # 30 reports: snapshot saved
-    snapshot = next((tmp_path / "data" / "chroma").glob("lexical-*.npz"))
+    snapshot = next((tmp_path / "data" / "chroma").glob("lexical-*.bm25"))
     data = snapshot.read_bytes()
     snapshot.write_bytes(data[: len(data) // 2])
     later = Assistant(settings, embedder=None)
     answer = later.ask(f"How many ships passed Cape {_cape(7)}?")
     assert "10 ships" in answer.text and answer.citations
     assert "snapshot" in caplog.text and "rebuilding it from the store" in caplog.text
-    snapshot.write_bytes(b"PK\x03\x04 not a zip at all")
+    snapshot.write_bytes(b"BM25SNAP not a snapshot at all")
     assert (
         "10 ships"
         in Assistant(settings, embedder=None).ask(f"How many ships passed Cape {_cape(7)}?").text
@@ -153,13 +155,16 @@ def test_a_full_disk_while_saving_the_lexical_snapshot_costs_a_warning_not_the_a
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
+    import os
+    import types
 
-    import numpy as np
+    from assistant import lexical_snapshot
 
     def no_space(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(np, "savez", no_space)
+    full_disk = types.SimpleNamespace(getpid=os.getpid, replace=no_space)
+    monkeypatch.setattr(lexical_snapshot, "os", full_disk)
     a = Assistant(Settings(data_dir=tmp_path / "data"), embedder=None)
     a.ingest([_many_reports(tmp_path / "logs", 30)])
     answer = a.ask(f"How many ships passed Cape {_cape(7)}?")

@@ -17,12 +17,14 @@ from assistant import Assistant, ConfigError, Settings, UnknownReport
 from assistant.answerers import ANSWERERS
 from assistant.cli import main
 from assistant.embeddings import EMBEDDERS
+from assistant.lexical import lexical_text
 from assistant.readers import READERS, Extracted, register_reader, supported_suffixes
 from assistant.store import (
     STORES,
     Census,
     CommitOutcome,
     Filters,
+    LexicalRow,
     ReportRecord,
     Staged,
     version_of_id,
@@ -134,6 +136,9 @@ class MemoryStore:
     def passages_of(self, report_ids: Sequence[str]) -> list[tuple[Passage, str]]:
         wanted = set(report_ids)
         return [(p, h) for p, h, _ in self._passages.values() if p.report_id in wanted]
+
+    def lexical_rows(self, report_ids: Sequence[str]) -> list[list[LexicalRow]]:
+        return [[(p.id, p.report_id, v, lexical_text(p)) for p, v in self.passages_of(report_ids)]]
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, str]]:
         return {i: self._passages[i][:2] for i in ids if i in self._passages}

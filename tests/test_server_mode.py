@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Settings, StoreUnavailable
+from assistant import Assistant, Settings, StoreUnavailable
 
 from .conftest import CORPUS, NAYRAB_REPORT, free_port
 
@@ -36,8 +36,44 @@ def test_two_machines_share_one_server(chroma_server: str, make_assistant, tmp_p
     assert all(c.report_id != NAYRAB_REPORT for c in after.citations)
     assert NAYRAB_REPORT not in [r.id for r in reader.reports()]
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists(), (
-        "nothing is kept locally"
+        "two reports: no local snapshot is worth keeping"
     )
+
+
+def _bulletins(folder: Path, n: int, changed: int | None = None) -> Path:
+    """Invented harbour bulletins, one invented word each; `changed` gets a new text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        text = f"Bulletin {i}. Pilot boat {i} escorted the tanker Quorvel{i} at dawn.\n"
+        if i == changed:
+            text = f"Bulletin {i}. Pilot boat {i} towed the barge Zentrik{i} at noon.\n"
+        (folder / f"bulletin-{i:02d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_each_machine_keeps_its_own_snapshot_and_another_machines_change_invalidates_it(
+    chroma_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Server mode starts from a local snapshot too, checked against the server's versions: a
+    report another machine changed is read again, and its old text is never found."""
+    shared = {"chroma_url": chroma_server, "collection": "shared-snapshots"}
+    writer = Assistant(Settings(data_dir=tmp_path / "writer", **shared), embedder=None)
+    writer.ingest([_bulletins(tmp_path / "v1", 30)])
+    reader_settings = Settings(data_dir=tmp_path / "reader", **shared)
+    assert (
+        "Quorvel7" in Assistant(reader_settings, embedder=None).ask("Who escorted Quorvel7?").text
+    )
+    snapshots = list((tmp_path / "reader" / "lexical").glob("lexical-*-shared-snapshots.bm25"))
+    assert len(snapshots) == 1, "the reader keeps its snapshot under its own data folder"
+
+    writer.ingest([_bulletins(tmp_path / "v1", 30, changed=7)])  # bulletin 7 rewritten
+    later = Assistant(reader_settings, embedder=None)
+    asked: list[list[str]] = []
+    real = later.store.lexical_rows
+    monkeypatch.setattr(later.store, "lexical_rows", lambda ids: (asked.append(ids), real(ids))[1])
+    assert "Zentrik7" in later.ask("Which barge was towed at noon?").text
+    assert asked == [["bulletin-07.txt"]], "only the report changed elsewhere is read again"
+    assert later.ask("Who escorted Quorvel7?").abstained, "the old text is not served"
 
 
 def _start(path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -130,5 +166,7 @@ def test_chat_and_the_eval_harness_run_unchanged_against_the_server(
     assert "eight others were injured" in chat.stdout, chat.stderr
     assert "ingesting" not in chat.stderr, "the chat used the collection the eval built"
     kept = {p.name for p in (tmp_path / "d").rglob("*")} if (tmp_path / "d").exists() else set()
-    assert kept <= {"conversations.sqlite"}, "of the store, nothing is kept locally in server mode"
+    assert kept <= {"conversations.sqlite"}, (
+        "of a store this small nothing is kept locally in server mode (no snapshot is worth it)"
+    )
     assert not (tmp_path / "data").exists()

@@ -121,7 +121,7 @@ def test_the_wheel_ships_every_module_prompt_sample_report_and_the_calibration(
         if "__pycache__" not in p.parts
     }
     assert modules - names == set(), "a package is missing from [tool.setuptools] packages"
-    assert "assistant/calibration.json" in names
+    assert {"assistant/calibration.json", "assistant/fusion.json"} <= names, "fitted weights ship"
     for folder in ("prompts", "corpus"):
         shipped = {f"assistant/_data/{folder}/{p.name}" for p in (REPO / folder).iterdir()}
         assert shipped and shipped <= names

@@ -1,0 +1,61 @@
+"""What a machine keeps locally to start fast (the registry as last read, beside the lexical
+snapshot) is only ever used at the store's current generation: a change made by any other process
+makes it read the store again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings, local_cache
+
+
+def _notices(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"notice-{i}.txt").write_text(
+            f"Notice {i}. The ferry Velmora{i} sails at {i + 5} o'clock.\n", encoding="utf-8"
+        )
+    return folder
+
+
+@pytest.fixture
+def cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setattr(local_cache, "WORTH_CACHING", 2)  # as if the store were large
+    settings = Settings(data_dir=tmp_path / "data")
+    Assistant(settings, embedder=None).ingest([_notices(tmp_path / "notices", 3)])
+    return settings
+
+
+def test_the_registry_is_read_from_the_local_cache_at_the_same_generation(
+    cached: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Assistant(cached, embedder=None)
+    listed = [r.id for r in first.reports()]
+    assert local_cache.registry_cache_path(cached).exists()
+    later = Assistant(cached, embedder=None)
+    monkeypatch.setattr(later.store, "_open", lambda: pytest.fail("the registry was read"))
+    monkeypatch.setattr(later.store, "generation", lambda: first.store.generation())
+    assert [r.id for r in later.reports()] == listed
+    assert later.store.records() == first.store.records()
+
+
+def test_a_change_by_another_process_makes_the_cache_stale(cached: Settings) -> None:
+    reader = Assistant(cached, embedder=None)
+    assert len(reader.reports()) == 3
+    Assistant(cached, embedder=None).remove("notice-1.txt")  # another process
+    assert [r.id for r in Assistant(cached, embedder=None).reports()] == [
+        "notice-0.txt",
+        "notice-2.txt",
+    ]
+
+
+def test_a_damaged_registry_cache_is_named_and_the_store_read_instead(
+    cached: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    Assistant(cached, embedder=None).reports()
+    path = local_cache.registry_cache_path(cached)
+    path.write_text('{"format": 1, "generation": "', encoding="utf-8")
+    assert len(Assistant(cached, embedder=None).reports()) == 3
+    assert str(path) in caplog.text and "reading the store" in caplog.text
