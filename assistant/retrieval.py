@@ -152,7 +152,13 @@ class Retriever:
         unknown = sorted(set(filters.report_ids or ()) - set(records))
         if unknown:
             raise UnknownReport(f"no report with id '{unknown[0]}' (see `assistant reports`)")
-        allowed = {rid for rid, rec in records.items() if filters.allows(rec)}
+        # Without a filter every committed report is allowed: the registry itself answers `in`
+        # (building a set of 293k ids cost 34 ms a question at 1M passages).
+        allowed: Collection[str] = (
+            {rid for rid, rec in records.items() if filters.allows(rec)}
+            if filters.active
+            else records
+        )
         if not allowed:
             return records, []
 
