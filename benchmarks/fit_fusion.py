@@ -170,19 +170,18 @@ def report_ranking(scores: np.ndarray, q: Query) -> list[str]:
     return sorted(best, key=lambda r: (-best[r], r))
 
 
-def metrics(queries: list[Query], scorer: str, w: np.ndarray | None) -> dict[str, float]:
+def ranking_metrics(scored: list[tuple[Query, np.ndarray]]) -> dict[str, float]:
+    """Report-level recall@1/@5 and Hits@4/@10 of questions ranked by the given scores."""
     r1 = r5 = h4 = h10 = 0.0
-    for q in queries:
-        scores = q.rrf if w is None else q.feats @ w
+    for q, scores in scored:
         ranked = report_ranking(scores, q)
         gold = {r for r, g in zip(q.reports, q.gold, strict=True) if g}
         r1 += ranked[0] in gold
         r5 += bool(gold & set(ranked[:5]))
         h4 += len(gold & set(ranked[:4])) / q.n_gold_reports
         h10 += len(gold & set(ranked[:10])) / q.n_gold_reports
-    n = max(len(queries), 1)
+    n = max(len(scored), 1)
     return {
-        "scorer": scorer,  # type: ignore[dict-item]
         "recall@1": round(r1 / n, 4),
         "recall@5": round(r5 / n, 4),
         "hits@4": round(h4 / n, 4),
@@ -196,32 +195,15 @@ def fold_of(group: str, folds: int) -> int:
 
 def cross_validate(by_set: dict[str, list[Query]], folds: int) -> dict[str, dict[str, float]]:
     """Fit on every set's other folds, score each held-out fold: out-of-fold figures per set."""
-    scored: dict[str, list[tuple[Query, np.ndarray]]] = {name: [] for name in by_set}
+    scored: dict[str, list[tuple[Query, np.ndarray]]] = {name: [] for name in by_set}  # q, scores
     for k in range(folds):
         train = [q for qs in by_set.values() for q in qs if fold_of(q.group, folds) != k]
         w = fit(train)
         for name, qs in by_set.items():
             for q in qs:
                 if fold_of(q.group, folds) == k:
-                    scored[name].append((q, w))
-    out = {}
-    for name, pairs in scored.items():
-        r1 = r5 = h4 = h10 = 0.0
-        for q, w in pairs:
-            ranked = report_ranking(q.feats @ w, q)
-            gold = {r for r, g in zip(q.reports, q.gold, strict=True) if g}
-            r1 += ranked[0] in gold
-            r5 += bool(gold & set(ranked[:5]))
-            h4 += len(gold & set(ranked[:4])) / q.n_gold_reports
-            h10 += len(gold & set(ranked[:10])) / q.n_gold_reports
-        n = max(len(pairs), 1)
-        out[name] = {
-            "recall@1": round(r1 / n, 4),
-            "recall@5": round(r5 / n, 4),
-            "hits@4": round(h4 / n, 4),
-            "hits@10": round(h10 / n, 4),
-        }
-    return out
+                    scored[name].append((q, q.feats @ w))
+    return {name: ranking_metrics(pairs) for name, pairs in scored.items()}
 
 
 def main() -> None:
@@ -246,7 +228,9 @@ def main() -> None:
     }
     print(f"features: {', '.join(FEATURES)}")
     for name, qs in by_set.items():
-        print(f"{name}: {len(qs)} answerable questions; RRF: {metrics(qs, 'rrf', None)}")
+        print(
+            f"{name}: {len(qs)} answerable questions; RRF: {ranking_metrics([(q, q.rrf) for q in qs])}"
+        )
     cv = cross_validate(by_set, args.folds)
     for name, m in cv.items():
         print(f"{name}: learned, {args.folds}-fold out-of-fold: {m}")
