@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from .indexer import Indexer, Progress
 from .integrity import CheckReport, check
 from .lexical import LexicalIndex
 from .library import DEFAULT_PAGE_SIZE, Library, LibraryPage, LibraryQuery, Sort
-from .local_cache import lexical_snapshot_path
+from .local_cache import alias_sources, lexical_snapshot_path, versions_of
 from .markdown import conversation_markdown
 from .memory import Conversation
 from .prompts import hashes
@@ -96,10 +96,10 @@ class Assistant:
         self._library = Library(self.store, self.retriever)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._texts: OrderedDict[str, tuple[str, str]] = OrderedDict()  # report id -> (hash, text)
-        self._aliases: tuple[dict[str, ReportRecord], AliasTable] | None = None
+        self._aliases: tuple[Mapping[str, ReportRecord], AliasTable] | None = None
         self._conversations = ConversationStore(settings.data_dir / "conversations.sqlite")
         self._background: BackgroundIngest | None = None
-        self._suggested: tuple[dict[str, ReportRecord], list[str]] | None = None
+        self._suggested: tuple[Mapping[str, ReportRecord], list[str]] | None = None
         self._reranker = LLMReranker.from_settings(settings)
 
     @classmethod
@@ -248,10 +248,7 @@ class Assistant:
         when the store changes (its records are cached per generation)."""
         records = self.store.records()
         if self._aliases is None or self._aliases[0] is not records:
-            table = AliasTable.build(
-                (pair for r in records.values() for pair in r.aliases),
-                (name for r in records.values() for name in r.names),
-            )
+            table = AliasTable.build(*alias_sources(records))
             self._aliases = (records, table)
         return self._aliases[1]
 
@@ -420,7 +417,7 @@ class Assistant:
 
     def conversation(self, conversation_id: str, *, owner: str = "") -> SavedConversation:
         """A saved conversation; a turn whose cited report changed or went is marked stale."""
-        current = {rid: rec.version for rid, rec in self.store.records().items()}
+        current = versions_of(self.store.records())
         return self._conversations.get(conversation_id, current, owner)
 
     def export(self, conversation_id: str, fmt: str = "md", *, owner: str = "") -> bytes:

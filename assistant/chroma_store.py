@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +42,13 @@ from .errors import (
     StoreUnavailable,
     UnknownReport,
 )
-from .local_cache import load_records, registry_cache_path, save_records
+from .local_cache import (
+    load_records,
+    registry_cache_path,
+    save_records,
+    versions_of,
+    with_changes,
+)
 from .store import (
     IN_FLIGHT_GRACE,
     Census,
@@ -99,7 +105,7 @@ class ChromaStore:
         self._passages: Any = None
         self._registry: Any = None
         self._cache: Any = None
-        self._records: tuple[str, dict[str, ReportRecord]] | None = None
+        self._records: tuple[str, Mapping[str, ReportRecord]] | None = None
         self.records_cache = records_cache  # this machine's copy of the registry, by generation
 
     @classmethod
@@ -237,7 +243,7 @@ class ChromaStore:
             with contextlib.suppress(Exception):  # closing a client that is half gone
                 self._retired.pop(0)[1].close()
 
-    def records(self) -> dict[str, ReportRecord]:
+    def records(self) -> Mapping[str, ReportRecord]:
         """Committed reports by id, cached until the generation changes."""
         gen = self.generation()
         if self._records is not None and self._records[0] == gen:
@@ -351,15 +357,17 @@ class ChromaStore:
             outcome.superseded.append(s.report.id)
             self.delete_version(s.report.id, s.version)
         if known is not None and outcome.committed:
-            known = dict(known)  # a new object: holders of the old one see that it changed
-            for s in eligible:
-                if s.report.id in outcome.committed:
-                    meta = report_meta(s.report, s.passages, s.version, s.origin)
-                    known[s.report.id] = record(s.report.id, meta)
-            self._records = (self._seen or "", known)
+            stored = {
+                s.report.id: record(
+                    s.report.id, report_meta(s.report, s.passages, s.version, s.origin)
+                )
+                for s in eligible
+                if s.report.id in outcome.committed
+            }
+            self._records = (self._seen or "", with_changes(known, stored))
         return outcome
 
-    def _records_if_current(self) -> dict[str, ReportRecord] | None:
+    def _records_if_current(self) -> Mapping[str, ReportRecord] | None:
         """The registry as this client last read it, if no one can have changed it since: only
         while holding an embedded store's write lock (a writer then updates it itself instead of
         listing 300k reports again after every commit; on a server others may commit meanwhile)."""
@@ -393,8 +401,7 @@ class ChromaStore:
                 for j in range(0, len(doomed), PAGE):
                     passages.delete(ids=doomed[j : j + PAGE])
         if known is not None:
-            gone = set(present)
-            self._records = (self._seen or "", {k: v for k, v in known.items() if k not in gone})
+            self._records = (self._seen or "", with_changes(known, {}, set(present)))
         return present
 
     def _bump(self) -> None:
@@ -469,7 +476,7 @@ class ChromaStore:
         that lost a race and died before cleaning up. On a shared server a passage younger than
         `IN_FLIGHT_GRACE` may belong to another machine's ingest about to commit: left alone."""
         col, _ = self._open()
-        current = {rid: rec.version for rid, rec in self.records().items()}
+        current = versions_of(self.records())
         cutoff = float("inf") if self._exclusive else time.time() - IN_FLIGHT_GRACE
         stale = [
             pid

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -155,7 +155,7 @@ class Indexer:
         }
 
     def _prepare(
-        self, files: dict[str, Path], records: dict[str, ReportRecord], taken: set[str] | None
+        self, files: dict[str, Path], records: Mapping[str, ReportRecord], taken: set[str] | None
     ) -> Iterator[_Prepared]:
         """Read and chunk files in a background thread, a bounded number ahead. A reader that
         fails in a way it did not foresee (a plugin's bug, memory) fails that file, by name; an
@@ -221,7 +221,7 @@ class Indexer:
         return _Prepared(report_id, report, version, passages, origin)
 
     def _flush(
-        self, batch: list[_Prepared], records: dict[str, ReportRecord], summary: IngestSummary
+        self, batch: list[_Prepared], records: Mapping[str, ReportRecord], summary: IngestSummary
     ) -> None:
         """Embed and write a batch, then commit its reports' versions (the store deletes the
         versions they replace; a version another writer beat to it is reported, not kept)."""

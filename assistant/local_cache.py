@@ -15,6 +15,8 @@ import hashlib
 import json
 import logging
 import os
+import zlib
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from .store import ReportRecord
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 WORTH_CACHING = 1000
 """Reports below which the registry is read from the store every time (it takes milliseconds)."""
 
@@ -64,14 +66,110 @@ def _record(row: list[Any]) -> ReportRecord:
     )  # fmt: skip
 
 
-def load_records(path: Path, generation: str) -> dict[str, ReportRecord] | None:
+class CachedRecords(Mapping[str, ReportRecord]):
+    """The registry read from the cache file, each record parsed on first use.
+
+    A question needs every id (is this hit still committed?), every version (is the lexical index
+    current?) and the names reports define (aliases), but only a few whole records: the hits'.
+    Parsing all 293k records of a 1M-passage store cost 2-3 s of every cold `ask`; ids, versions and
+    names are kept apart instead (names only for reports that define any: a list per report cost
+    0.3 s), and a record's row waits as bytes until asked for.
+    """
+
+    def __init__(
+        self, ids: list[str], versions: list[str], names: dict[str, Any], rows: list[bytes]
+    ) -> None:
+        self._index = dict(zip(ids, range(len(ids)), strict=True))
+        self._ids, self._versions, self._names, self._rows = ids, versions, names, rows
+        self._parsed: dict[int, ReportRecord] = {}
+
+    def __getitem__(self, report_id: str) -> ReportRecord:
+        i = self._index[report_id]
+        rec = self._parsed.get(i)
+        if rec is None:
+            rec = self._parsed[i] = _record(json.loads(self._rows[i]))
+        return rec
+
+    def __contains__(self, report_id: object) -> bool:
+        return report_id in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def versions(self) -> dict[str, str]:
+        return dict(zip(self._ids, self._versions, strict=True))
+
+    def alias_sources(self) -> tuple[list[tuple[str, str]], list[str]]:
+        defined = self._names.values()
+        pairs = [(a, b) for rec_pairs, _ in defined for a, b in rec_pairs]
+        return pairs, [name for _, rec_names in defined for name in rec_names]
+
+    def changed(
+        self, stored: Mapping[str, ReportRecord], removed: Collection[str]
+    ) -> CachedRecords:
+        """A new registry with these records stored (in place, or added at the end) and these
+        removed, without parsing the others."""
+        keep = [i for i, rid in enumerate(self._ids) if rid not in removed]
+        ids = [self._ids[i] for i in keep]
+        versions, rows = [self._versions[i] for i in keep], [self._rows[i] for i in keep]
+        names = {rid: v for rid, v in self._names.items() if rid not in removed}
+        at = {rid: n for n, rid in enumerate(ids)}
+        for rid, rec in stored.items():
+            if rid in at:
+                versions[at[rid]], rows[at[rid]] = rec.version, _line(rec)
+            else:
+                ids.append(rid)
+                versions.append(rec.version)
+                rows.append(_line(rec))
+            names.pop(rid, None)
+            if rec.aliases or rec.names:
+                names[rid] = _names(rec)
+        return CachedRecords(ids, versions, names, rows)
+
+
+def _names(r: ReportRecord) -> list[Any]:
+    return [[list(pair) for pair in r.aliases], list(r.names)]
+
+
+def _line(r: ReportRecord) -> bytes:
+    return json.dumps(_row(r), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def with_changes(
+    records: Mapping[str, ReportRecord],
+    stored: Mapping[str, ReportRecord],
+    removed: Collection[str] = (),
+) -> Mapping[str, ReportRecord]:
+    """A new registry object (holders of the old one see that it changed) after a commit or a
+    removal this process made itself."""
+    if isinstance(records, CachedRecords):
+        return records.changed(stored, removed)
+    out = {rid: rec for rid, rec in records.items() if rid not in removed}
+    out.update(stored)
+    return out
+
+
+def load_records(path: Path, generation: str) -> Mapping[str, ReportRecord] | None:
     """The cached registry if it was read at this generation, else None."""
     try:
         with open(path, "rb") as f:
-            data = json.load(f)
-        if data.get("format") != FORMAT or data.get("generation") != generation:
-            return None
-        return {row[0]: _record(row) for row in data["reports"]}
+            head = json.loads(f.readline())
+            if head.get("format") != FORMAT or head.get("generation") != generation:
+                return None
+            body = f.read()
+        if zlib.crc32(body) != head["crc32"]:
+            raise ValueError("checksum mismatch")
+        lines = body.split(b"\n")
+        ids, versions, names = (json.loads(line) for line in lines[:3])
+        rows = lines[3:]
+        if not len(ids) == len(versions) == len(rows) == head["reports"]:
+            raise ValueError("the columns disagree on the number of reports")
+        if not isinstance(names, dict):
+            raise ValueError("the names are not a mapping")
+        return CachedRecords(ids, versions, names, rows)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:  # damaged: read the store instead
@@ -81,19 +179,45 @@ def load_records(path: Path, generation: str) -> dict[str, ReportRecord] | None:
         return None
 
 
-def save_records(path: Path, generation: str, records: dict[str, ReportRecord]) -> None:
-    """Write the registry as read at `generation` (atomically; a failure only costs speed)."""
+def save_records(path: Path, generation: str, records: Mapping[str, ReportRecord]) -> None:
+    """Write the registry as read at `generation` (atomically; a failure only costs speed): a
+    header line, then the ids, the versions and the names reports define (by report id), one
+    JSON line each, then one line per record (JSON escapes every newline inside a string)."""
     if not generation or len(records) < WORTH_CACHING:
         return
+    recs = list(records.values())
+    names = {r.id: _names(r) for r in recs if r.aliases or r.names}
+    columns = ([r.id for r in recs], [r.version for r in recs], names)
+    body = b"\n".join(
+        [*(json.dumps(c, ensure_ascii=False).encode("utf-8") for c in columns), *map(_line, recs)]
+    )
+    head = {"format": FORMAT, "generation": generation, "reports": len(recs),
+            "crc32": zlib.crc32(body)}  # fmt: skip
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    data = {"format": FORMAT, "generation": generation,
-            "reports": [_row(r) for r in records.values()]}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as f:  # dumps: json.dump encodes in Python
-            f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        with open(tmp, "wb") as f:
+            f.write(json.dumps(head).encode() + b"\n" + body)
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not save the registry cache %s: %s", path, exc)
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def versions_of(records: Mapping[str, ReportRecord]) -> dict[str, str]:
+    """Each committed report's version, without parsing every cached record."""
+    if isinstance(records, CachedRecords):
+        return records.versions()
+    return {rid: r.version for rid, r in records.items()}
+
+
+def alias_sources(
+    records: Mapping[str, ReportRecord],
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The alias pairs and names every report defines, in registry order (what `AliasTable`
+    is built from), without parsing every cached record."""
+    if isinstance(records, CachedRecords):
+        return records.alias_sources()
+    recs = records.values()
+    return [pair for r in recs for pair in r.aliases], [name for r in recs for name in r.names]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,7 +167,7 @@ class VectorStore(Protocol):
     def generation(self) -> str:
         """A token that changes on every committed change, seen by every client of the store."""
 
-    def records(self) -> dict[str, ReportRecord]:
+    def records(self) -> Mapping[str, ReportRecord]:
         """Committed reports by id."""
 
     def report(self, report_id: str) -> Report:

@@ -59,3 +59,51 @@ def test_a_damaged_registry_cache_is_named_and_the_store_read_instead(
     path.write_text('{"format": 1, "generation": "', encoding="utf-8")
     assert len(Assistant(cached, embedder=None).reports()) == 3
     assert str(path) in caplog.text and "reading the store" in caplog.text
+
+
+def test_a_damaged_byte_in_the_registry_cache_fails_its_checksum(
+    cached: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    Assistant(cached, embedder=None).reports()
+    path = local_cache.registry_cache_path(cached)
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0x01  # inside the last record's row
+    path.write_bytes(bytes(data))
+    assert [r.id for r in Assistant(cached, embedder=None).reports()] == [
+        "notice-0.txt",
+        "notice-1.txt",
+        "notice-2.txt",
+    ]
+    assert "checksum" in caplog.text
+
+
+def test_names_reports_define_survive_the_cache_and_changes_made_through_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_cache, "WORTH_CACHING", 2)
+    folder = _notices(tmp_path / "notices", 2)
+    (folder / "authority.txt").write_text(
+        "The Velmora Harbour Authority (VHA) closed the north quay on Monday.\n"
+        "The VHA said the quay reopens next week.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path / "data")
+    Assistant(settings, embedder=None).ingest([folder])
+    fresh = Assistant(settings, embedder=None)
+    from_store = dict(fresh.store.records())
+    expected = fresh.aliases().expansions("What did the VHA close?")
+    assert expected, "the acronym is learned from the report"
+
+    later = Assistant(settings, embedder=None)  # starts from the cache file
+    cached_records = later.store.records()
+    assert isinstance(cached_records, local_cache.CachedRecords)
+    assert dict(cached_records) == from_store
+    assert later.aliases().expansions("What did the VHA close?") == expected
+
+    (folder / "notice-0.txt").unlink()
+    (folder / "notice-2.txt").write_text("Notice 2. The ferry Oranmor sails at noon.\n")
+    later.ingest([folder], prune=True)  # commits and a removal through the cached registry
+    assert sorted(later.store.records()) == ["authority.txt", "notice-1.txt", "notice-2.txt"]
+    assert later.store.records()["notice-2.txt"].passages == 1
+    assert later.aliases().expansions("What did the VHA close?") == expected
+    assert dict(later.store.records()) == dict(Assistant(settings, embedder=None).store.records())
