@@ -99,6 +99,10 @@ class CachedRecords(Mapping[str, ReportRecord]):
     def __len__(self) -> int:
         return len(self._ids)
 
+    def columns(self) -> tuple[list[str], list[str], dict[str, Any], list[bytes]]:
+        """Ids, versions, names and rows, as the cache file stores them."""
+        return self._ids, self._versions, self._names, self._rows
+
     def versions(self) -> dict[str, str]:
         return dict(zip(self._ids, self._versions, strict=True))
 
@@ -185,13 +189,19 @@ def save_records(path: Path, generation: str, records: Mapping[str, ReportRecord
     JSON line each, then one line per record (JSON escapes every newline inside a string)."""
     if not generation or len(records) < WORTH_CACHING:
         return
-    recs = list(records.values())
-    names = {r.id: _names(r) for r in recs if r.aliases or r.names}
-    columns = ([r.id for r in recs], [r.version for r in recs], names)
+    if isinstance(records, CachedRecords):  # as read, plus this process's changes: no parsing
+        ids, versions, names, rows = records.columns()
+    else:
+        recs = list(records.values())
+        ids, versions = [r.id for r in recs], [r.version for r in recs]
+        names, rows = {r.id: _names(r) for r in recs if r.aliases or r.names}, [*map(_line, recs)]
     body = b"\n".join(
-        [*(json.dumps(c, ensure_ascii=False).encode("utf-8") for c in columns), *map(_line, recs)]
+        [
+            *(json.dumps(c, ensure_ascii=False).encode("utf-8") for c in (ids, versions, names)),
+            *rows,
+        ]
     )
-    head = {"format": FORMAT, "generation": generation, "reports": len(recs),
+    head = {"format": FORMAT, "generation": generation, "reports": len(ids),
             "crc32": zlib.crc32(body)}  # fmt: skip
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:

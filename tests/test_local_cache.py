@@ -107,3 +107,18 @@ def test_names_reports_define_survive_the_cache_and_changes_made_through_it(
     assert later.store.records()["notice-2.txt"].passages == 1
     assert later.aliases().expansions("What did the VHA close?") == expected
     assert dict(later.store.records()) == dict(Assistant(settings, embedder=None).store.records())
+
+
+def test_a_writer_leaves_the_cache_of_its_own_changes_for_the_next_process(
+    cached: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Assistant(cached, embedder=None)
+    assert len(writer.reports()) == 3  # holds the registry, read from its cache
+    _notices(tmp_path / "notices", 4)  # one more notice
+    writer.ingest([tmp_path / "notices"])
+    writer.remove("notice-0.txt")
+    later = Assistant(cached, embedder=None)
+    monkeypatch.setattr(later.store, "_open", lambda: pytest.fail("the registry was read"))
+    monkeypatch.setattr(later.store, "generation", lambda: writer.store.generation())
+    assert [r.id for r in later.reports()] == ["notice-1.txt", "notice-2.txt", "notice-3.txt"]
+    assert dict(later.store.records()) == dict(writer.store.records())
