@@ -21,6 +21,7 @@ from .config import Settings
 from .embeddings import Embedder
 from .errors import ConfigError, UnreadableReport
 from .ingestion import read_report, split_passages, survey
+from .local_cache import origins_of
 from .store import (
     INGEST_VERSION,
     CommitOutcome,
@@ -83,7 +84,7 @@ class Indexer:
         ("name-2.txt") instead of replacing it (uploads: same name, another document)."""
         # (a rebuild starts from nothing: the old collection may not even open with this model)
         records = {} if rebuild else self.store.records()
-        known = {rec.origin: rid for rid, rec in records.items() if rec.origin}
+        known = origins_of(records)
         found = survey(paths, self.settings.corpus_dir, known)
         if prune and found.file_args:
             raise ConfigError(

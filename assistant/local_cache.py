@@ -26,7 +26,7 @@ from .store import ReportRecord
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 WORTH_CACHING = 1000
 """Reports below which the registry is read from the store every time (it takes milliseconds)."""
 
@@ -77,10 +77,16 @@ class CachedRecords(Mapping[str, ReportRecord]):
     """
 
     def __init__(
-        self, ids: list[str], versions: list[str], names: dict[str, Any], rows: list[bytes]
+        self,
+        ids: list[str],
+        versions: list[str],
+        origins: list[str],
+        names: dict[str, Any],
+        rows: list[bytes],
     ) -> None:
         self._index = dict(zip(ids, range(len(ids)), strict=True))
-        self._ids, self._versions, self._names, self._rows = ids, versions, names, rows
+        self._ids, self._versions, self._origins = ids, versions, origins
+        self._names, self._rows = names, rows
         self._parsed: dict[int, ReportRecord] = {}
 
     def __getitem__(self, report_id: str) -> ReportRecord:
@@ -99,9 +105,12 @@ class CachedRecords(Mapping[str, ReportRecord]):
     def __len__(self) -> int:
         return len(self._ids)
 
-    def columns(self) -> tuple[list[str], list[str], dict[str, Any], list[bytes]]:
-        """Ids, versions, names and rows, as the cache file stores them."""
-        return self._ids, self._versions, self._names, self._rows
+    def columns(self) -> tuple[list[str], list[str], list[str], dict[str, Any], list[bytes]]:
+        """Ids, versions, origins, names and rows, as the cache file stores them."""
+        return self._ids, self._versions, self._origins, self._names, self._rows
+
+    def origins(self) -> dict[str, str]:
+        return {origin: rid for rid, origin in zip(self._ids, self._origins, strict=True) if origin}
 
     def versions(self) -> dict[str, str]:
         return dict(zip(self._ids, self._versions, strict=True))
@@ -119,19 +128,22 @@ class CachedRecords(Mapping[str, ReportRecord]):
         keep = [i for i, rid in enumerate(self._ids) if rid not in removed]
         ids = [self._ids[i] for i in keep]
         versions, rows = [self._versions[i] for i in keep], [self._rows[i] for i in keep]
+        origins = [self._origins[i] for i in keep]
         names = {rid: v for rid, v in self._names.items() if rid not in removed}
         at = {rid: n for n, rid in enumerate(ids)}
         for rid, rec in stored.items():
             if rid in at:
                 versions[at[rid]], rows[at[rid]] = rec.version, _line(rec)
+                origins[at[rid]] = rec.origin
             else:
                 ids.append(rid)
                 versions.append(rec.version)
+                origins.append(rec.origin)
                 rows.append(_line(rec))
             names.pop(rid, None)
             if rec.aliases or rec.names:
                 names[rid] = _names(rec)
-        return CachedRecords(ids, versions, names, rows)
+        return CachedRecords(ids, versions, origins, names, rows)
 
 
 def _names(r: ReportRecord) -> list[Any]:
@@ -167,13 +179,13 @@ def load_records(path: Path, generation: str) -> Mapping[str, ReportRecord] | No
         if zlib.crc32(body) != head["crc32"]:
             raise ValueError("checksum mismatch")
         lines = body.split(b"\n")
-        ids, versions, names = (json.loads(line) for line in lines[:3])
-        rows = lines[3:]
-        if not len(ids) == len(versions) == len(rows) == head["reports"]:
+        ids, versions, origins, names = (json.loads(line) for line in lines[:4])
+        rows = lines[4:]
+        if not len(ids) == len(versions) == len(origins) == len(rows) == head["reports"]:
             raise ValueError("the columns disagree on the number of reports")
         if not isinstance(names, dict):
             raise ValueError("the names are not a mapping")
-        return CachedRecords(ids, versions, names, rows)
+        return CachedRecords(ids, versions, origins, names, rows)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:  # damaged: read the store instead
@@ -185,19 +197,23 @@ def load_records(path: Path, generation: str) -> Mapping[str, ReportRecord] | No
 
 def save_records(path: Path, generation: str, records: Mapping[str, ReportRecord]) -> None:
     """Write the registry as read at `generation` (atomically; a failure only costs speed): a
-    header line, then the ids, the versions and the names reports define (by report id), one
-    JSON line each, then one line per record (JSON escapes every newline inside a string)."""
+    header line, then the ids, the versions, the files they were read from and the names reports
+    define (by report id), one JSON line each, then one line per record (JSON escapes every newline inside a string)."""
     if not generation or len(records) < WORTH_CACHING:
         return
     if isinstance(records, CachedRecords):  # as read, plus this process's changes: no parsing
-        ids, versions, names, rows = records.columns()
+        ids, versions, origins, names, rows = records.columns()
     else:
         recs = list(records.values())
         ids, versions = [r.id for r in recs], [r.version for r in recs]
+        origins = [r.origin for r in recs]
         names, rows = {r.id: _names(r) for r in recs if r.aliases or r.names}, [*map(_line, recs)]
     body = b"\n".join(
         [
-            *(json.dumps(c, ensure_ascii=False).encode("utf-8") for c in (ids, versions, names)),
+            *(
+                json.dumps(c, ensure_ascii=False).encode("utf-8")
+                for c in (ids, versions, origins, names)
+            ),
             *rows,
         ]
     )
@@ -220,6 +236,14 @@ def versions_of(records: Mapping[str, ReportRecord]) -> dict[str, str]:
     if isinstance(records, CachedRecords):
         return records.versions()
     return {rid: r.version for rid, r in records.items()}
+
+
+def origins_of(records: Mapping[str, ReportRecord]) -> dict[str, str]:
+    """The report id of each file the registry knows by its path (what ingest needs of every
+    report), without parsing every cached record."""
+    if isinstance(records, CachedRecords):
+        return records.origins()
+    return {rec.origin: rid for rid, rec in records.items() if rec.origin}
 
 
 def alias_sources(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from assistant.answerers import ABSTAIN_TEXT, AnswerRequest
-from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answerers.extractive import Candidate, ExtractiveAnswerer
 from assistant.framing import framing_terms
 from assistant.lexical import terms
 from assistant.types import Answer, Passage, ScoredPassage
@@ -161,3 +161,25 @@ def test_the_kind_asked_for_and_sources_after_reporting_verbs_are_framing() -> N
     assert not set(terms("opened clinic Brannock")) & framing
     # not a question about reports: the kind asked for is owed like any word
     assert framing_terms("Which company opened the clinic in Brannock?") == frozenset()
+
+
+def test_a_sentence_that_adds_a_fact_never_lowers_a_many_part_answer_below_the_gate() -> None:
+    """Questions with many parts are judged by what their sentences cover together; a weakly
+    matching sentence that adds one more of the question's words must not pull that judgement
+    under the gate (it did when the sentences' dense matches were averaged)."""
+    text = "Varrow pier opened. Saltmere cranes stopped. Northern storm came."
+    passage = Passage("r.txt#0", "r.txt", 0, len(text), text)
+    source = ScoredPassage(passage, 1.0, "r.txt", dense=0.9)
+    weights = {"varrow": 1.0, "pier": 1.0, "saltmer": 1.0, "crane": 1.0, "storm": 0.5}
+
+    def sentence(start: int, words: tuple[str, ...], dense: float) -> Candidate:
+        end = text.index(".", start) + 1
+        credit = tuple((w, weights[w]) for w in words)
+        return Candidate(source, start, end, text[start:end], 0.5, frozenset(words), credit, dense)
+
+    strong = [sentence(0, ("varrow", "pier"), 0.9), sentence(20, ("saltmer", "crane"), 0.9)]
+    weak = sentence(45, ("storm",), 0.1)
+    answerer = ExtractiveAnswerer(THRESHOLD, max_sentences=4)
+    chosen, with_weak = answerer.cover([*strong, weak], weights)
+    assert weak in chosen  # it adds a word of the question
+    assert with_weak >= answerer.cover(strong, weights)[1] >= THRESHOLD

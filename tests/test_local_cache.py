@@ -122,3 +122,27 @@ def test_a_writer_leaves_the_cache_of_its_own_changes_for_the_next_process(
     monkeypatch.setattr(later.store, "generation", lambda: writer.store.generation())
     assert [r.id for r in later.reports()] == ["notice-1.txt", "notice-2.txt", "notice-3.txt"]
     assert dict(later.store.records()) == dict(writer.store.records())
+
+
+def test_after_its_own_change_a_process_reads_only_the_records_a_question_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million passages parsing every cached record costs seconds: ingesting one more report
+    and asking a question must touch only the records involved."""
+    monkeypatch.setattr(local_cache, "WORTH_CACHING", 2)
+    settings = Settings(data_dir=tmp_path / "data")
+    Assistant(settings, embedder=None).ingest([_notices(tmp_path / "notices", 30)])
+    Assistant(settings, embedder=None).reports()  # writes the cache
+    writer = Assistant(settings, embedder=None)
+    assert writer.retrieve("ferry Velmora7")
+    assert isinstance(writer.store.records(), local_cache.CachedRecords)
+    parsed: list[str] = []
+    real = local_cache._record
+    monkeypatch.setattr(local_cache, "_record", lambda row: parsed.append(row[0]) or real(row))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "quay.txt").write_text("The Oranmor quay closed after the storm.\n")
+    writer.ingest([extra])
+    hits = writer.retrieve("Oranmor quay storm", top_k=3)
+    assert hits[0].passage.report_id == "quay.txt"
+    assert len(parsed) <= 4, parsed
