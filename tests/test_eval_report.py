@@ -27,6 +27,7 @@ from assistant.evals import (
     write_run,
 )
 from assistant.types import Answer, Citation, Passage, ScoredPassage
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_evaluation import TEXT, FakeAssistant
 
 KILLED = (0, 23)  # "Two people were killed."
@@ -433,8 +434,6 @@ def test_baseline_deltas_per_tag_and_what_a_fixed_question_failed_on(tmp_path: P
 
 # ------------------------------------------------------------------ in a browser, 400 px wide
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")
@@ -447,9 +446,7 @@ def test_in_a_browser_the_filter_works_and_the_page_fits_400px(tmp_path: Path) -
     requests: list[str] = []
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for scripts in (True, False):
                 context = browser.new_context(
