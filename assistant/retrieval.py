@@ -177,11 +177,15 @@ class Retriever:
                 (lambda rid: rid in allowed) if filters.active else None,
                 extra_terms,
             )
-        dense = [
-            (p, sim)
-            for p, h, sim in (self._dense(question, filters) if self.embedder else [])
-            if p.report_id in allowed and records[p.report_id].version == h
-        ]
+        dense: list[tuple[Passage, float]] = []
+        if self.embedder is not None:
+            vec = self.embedder.embed_query(question)
+            hits = self.store.dense_query(vec, self.candidates, filters if filters.active else None)
+            dense = [
+                (p, sim)
+                for p, h, sim in hits
+                if p.report_id in allowed and records[p.report_id].version == h
+            ]
         if not dense and not terms(question):
             raise BadQuestion("the question has no searchable words")
         known = {p.id: p for p, _ in dense}
@@ -196,11 +200,6 @@ class Retriever:
             if p is not None:
                 lexical.append((p, score))
         return records, self._merge(dense, lexical, records)
-
-    def _dense(self, question: str, filters: Filters) -> list[tuple[Passage, str, float]]:
-        assert self.embedder is not None
-        vec = self.embedder.embed_query(question)
-        return self.store.dense_query(vec, self.candidates, filters if filters.active else None)
 
     def _merge(
         self,

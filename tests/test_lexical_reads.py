@@ -39,14 +39,20 @@ def _scans(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return seen
 
 
-def test_a_report_added_elsewhere_is_read_by_id(
-    shared: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _reader_then_a_report_added_elsewhere(shared: tuple[Settings, Path]) -> Assistant:
+    """A process that has answered once; then another process ingests one more report."""
     settings, folder = shared
     reader = Assistant(settings, embedder=None)
     assert reader.retrieve("Velmora1 ferry")
     _write(folder, "quay.txt", "The Oranmor quay closed on Monday after the storm.\n")
-    Assistant(settings, embedder=None).ingest([folder])  # another process
+    Assistant(settings, embedder=None).ingest([folder])
+    return reader
+
+
+def test_a_report_added_elsewhere_is_read_by_id(
+    shared: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = _reader_then_a_report_added_elsewhere(shared)
     scans = _scans(monkeypatch)
     hits = reader.retrieve("Oranmor quay storm")
     assert hits[0].passage.report_id == "quay.txt"
@@ -56,11 +62,7 @@ def test_a_report_added_elsewhere_is_read_by_id(
 def test_passages_not_where_the_registry_says_are_read_by_report(
     shared: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings, folder = shared
-    reader = Assistant(settings, embedder=None)
-    assert reader.retrieve("Velmora1 ferry")
-    _write(folder, "quay.txt", "The Oranmor quay closed on Monday after the storm.\n")
-    Assistant(settings, embedder=None).ingest([folder])
+    reader = _reader_then_a_report_added_elsewhere(shared)
     monkeypatch.setattr(chroma_store, "passage_id", lambda rid, version, i: f"{rid}::moved::{i}")
     scans = _scans(monkeypatch)
     hits = reader.retrieve("Oranmor quay storm")
