@@ -232,7 +232,10 @@ class Assistant:
 
     def report_text(self, report_id: str) -> str:
         """Stored text of a report, cached while its hash is unchanged."""
-        rec = self.store.records().get(validation.report_id(report_id))
+        return self._text(validation.report_id(report_id), self.store.records())
+
+    def _text(self, report_id: str, records: Mapping[str, ReportRecord]) -> str:
+        rec = records.get(report_id)
         cached = self._texts.get(report_id)
         if rec is not None and cached is not None and cached[0] == rec.hash:
             self._texts.move_to_end(report_id)
@@ -348,27 +351,40 @@ class Assistant:
         t0 = time.perf_counter()
         query = answerer.condense(question, history)
         t1 = time.perf_counter()
-        passages = self.retrieve(
+        k = validation.top_k(top_k) or self.settings.top_k
+        found = self.retrieve(
             query,
-            top_k=top_k,
+            top_k=max(k, self.settings.cross_check),
             report_ids=report_ids,
             published_from=published_from,
             published_to=published_to,
         )
+        passages, further = found[:k], found[k:]
         recent = wants_recent(question) or wants_recent(query)
         passages = newest_first(passages) if recent else passages
         t2 = time.perf_counter()
+        texts: dict[str, str] = {}
+        records = self.store.records()
+
+        def report_text(report_id: str) -> str:
+            # one answer reads each report's text once, against one look at the store's
+            # generation (a Chroma get of ~1 ms that every read would otherwise repeat)
+            if report_id not in texts:
+                texts[report_id] = self._text(report_id, records)
+            return texts[report_id]
+
         return AnswerRequest(
             question=question,
             query=query,
             passages=passages,
             prefer_recent=recent,
-            report_text=self.report_text,
+            report_text=report_text,
             idf=self.retriever.idf,
             history=tuple(history),
             timings={"condense": t1 - t0, "retrieve": t2 - t1},
             aliases=self.aliases().expansions(f"{question} {query}"),
             party_of=self.aliases().party,
+            further=further,
         )
 
     def timeline(

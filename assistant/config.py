@@ -91,6 +91,14 @@ class Settings(BaseSettings):
         "text-embedding-3-small", description="Embedding model name when `embedding=openai`."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer.")
+    cross_check: int = Field(
+        10,
+        ge=0,
+        le=50,
+        description="Passages read for other values of an answer's facts (a toll, a date, a "
+        "name): a lower-ranked source that gives another value is shown beside it, not dropped. "
+        "Counted with top_k (0 or top_k or less: only the top_k passages).",
+    )
     candidates: int = Field(
         40, ge=1, le=500, description="Passages each retriever (dense, BM25) returns before fusion."
     )

@@ -10,6 +10,7 @@ A pair that shares little (two tolls of two different attacks) is not a disagree
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .lexical import terms
 from .quantities import quantities, show
@@ -51,11 +52,18 @@ def _about(text: str, kind: str) -> str:
     return f"the {kind} in “{flat[:90]}{'…' if len(flat) > 90 else ''}”"
 
 
+@lru_cache(maxsize=4096)
+def _read(text: str) -> tuple[dict[str, set[str]], frozenset[str]]:
+    """A sentence's values and its other words: read once, as an answer compares each chosen
+    sentence with every candidate (the caller never changes what it gets)."""
+    values = _values(text)
+    return values, frozenset(_rest(text, values))
+
+
 def differ(a: str, b: str) -> list[tuple[str, set[str], set[str], str]]:
     """How two sentences about the same fact differ: (kind, values only in a, only in b, the
     words they share as a key); empty when they agree or are not about the same fact."""
-    va, vb = _values(a), _values(b)
-    ra, rb = _rest(a, va), _rest(b, vb)
+    (va, ra), (vb, rb) = _read(a), _read(b)
     shared = ra & rb
     if len(shared) < MIN_SHARED or len(shared) / len(ra | rb) < SAME_FACT:
         return []

@@ -151,6 +151,32 @@ def test_sources_giving_different_tolls_are_both_shown_with_their_sources(
     assert cited[values["Forty"][0]] == "fish-market-council.txt"
 
 
+def test_a_source_giving_another_toll_is_shown_even_when_it_ranks_below_the_top_passages(
+    invented: Assistant,
+) -> None:
+    question = "How many people were killed in the explosion at the fish market?"
+    answer = invented.ask(question, top_k=1)
+    assert answer.text.startswith("The reports disagree:"), answer.text
+    assert {c.report_id for c in answer.citations} == {
+        "fish-market-hospital.txt",
+        "fish-market-council.txt",
+    }
+    cited = {(c.report_id, c.start) for c in answer.citations}
+    for report_id, start in cited:  # the lower-ranked passage it cites counts as considered
+        assert any(
+            sp.passage.report_id == report_id and sp.passage.start <= start < sp.passage.end
+            for sp in answer.considered
+        )
+    unchecked = Assistant(
+        invented.settings.model_copy(update={"cross_check": 0}),
+        store=invented.store,
+        embedder=invented.embedder,
+    )
+    alone = unchecked.ask(question, top_k=1)
+    assert len({c.report_id for c in alone.citations}) == 1, "without cross-checking: one source"
+    assert not alone.disagreements
+
+
 def test_the_llm_backend_gets_the_same_accounts_from_its_citations(
     invented: Assistant, fake: FakeOpenAI
 ) -> None:

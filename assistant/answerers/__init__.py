@@ -33,6 +33,9 @@ class AnswerRequest:
     prefer_recent: bool = False
     # a speaker's name -> the key of its party (names of one thing share one: learned aliases)
     party_of: Callable[[str], str] = plain_party
+    # passages ranked below `passages`, read only for other values of the answer's facts: a
+    # source that disagrees is not silently dropped for ranking sixth (Settings.cross_check)
+    further: Sequence[ScoredPassage] = ()
 
 
 class Answerer(Protocol):
