@@ -206,3 +206,26 @@ def test_the_llm_backend_gets_the_same_accounts_from_its_citations(
         [(c.quote, c.source, c.title) for c in answer.citations],
     )
     assert speakers["Norland Interior Ministry"].stance == "denies"
+
+
+def test_a_party_the_reports_never_name_gets_a_refusal_that_says_so(invented: Assistant) -> None:
+    answer = invented.ask("What did the Zembla Coast Guard say about the fighting in Port Elden?")
+    assert answer.abstained and not answer.citations
+    assert answer.text.endswith("None of the passages found mentions “Zembla Coast Guard”."), (
+        answer.text
+    )
+    named = invented.ask("What did the Norland Press Agency say about the fighting in Port Elden?")
+    assert not named.abstained, "a party the passages do name is answered"
+    assert any("Press Agency said" in c.quote for c in named.citations)
+
+
+def test_the_llm_backend_refuses_an_unnamed_party_without_calling_the_model(
+    invented: Assistant, fake: FakeOpenAI
+) -> None:
+    settings = invented.settings.model_copy(
+        update={"openai_base_url": fake.url, "openai_api_key": "k", "backend": "openai"}
+    )
+    llm = Assistant(settings, store=invented.store, embedder=invented.embedder)
+    answer = llm.ask("What did the Zembla Coast Guard say about the fighting in Port Elden?")
+    assert answer.abstained and "“Zembla Coast Guard”" in answer.text
+    assert not fake.requests, "nothing was asked of the model"

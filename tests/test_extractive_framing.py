@@ -183,3 +183,34 @@ def test_a_sentence_that_adds_a_fact_never_lowers_a_many_part_answer_below_the_g
     chosen, with_weak = answerer.cover([*strong, weak], weights)
     assert weak in chosen  # it adds a word of the question
     assert with_weak >= answerer.cover(strong, weights)[1] >= THRESHOLD
+
+
+def test_a_question_about_a_name_no_passage_mentions_is_refused_and_says_which() -> None:
+    answer = ask("Why did the ferry from Brennick stop running?")
+    assert answer.abstained and not answer.citations
+    assert answer.text == f"{ABSTAIN_TEXT} None of the passages found mentions “Brennick”."
+    assert not ask("Why did the ferry from Varrow stop running?").abstained
+    # the first word of a question is capitalised without being a name
+    assert not ask("Roughly when did the ferry from Varrow resume service?").abstained
+
+
+def test_a_name_the_reports_define_another_way_is_not_missing() -> None:
+    question = "When did the ferry from VRW resume service?"
+    request = AnswerRequest(
+        question,
+        question,
+        passages(REPORTS, SOURCES),
+        REPORTS.__getitem__,
+        lambda t: 1.0,
+        aliases={"vrw": [frozenset(terms("Varrow"))]},
+    )
+    answerer = ExtractiveAnswerer(THRESHOLD, max_sentences=4)
+    assert answerer.unmentioned(request) == []
+    plain = AnswerRequest(question, question, request.passages, REPORTS.__getitem__, lambda t: 1.0)
+    assert answerer.unmentioned(plain) == ["VRW"]
+
+
+def test_names_match_without_accents_and_a_word_with_digits_is_no_name() -> None:
+    reports = {"lab.txt": "Lab note\n\nThe Kérvan station measured CO2 levels twice a day."}
+    answer = ask("How often did the Kervan station measure CO2 levels?", reports, {})
+    assert not answer.abstained, answer.text

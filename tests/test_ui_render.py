@@ -120,6 +120,12 @@ def test_abstention_says_so_and_lists_the_passages_considered() -> None:
 
     refused = Answer("q", ABSTAIN_TEXT, (), True, "extractive")
     assert ABSTAIN_TEXT not in answer_message(refused), "one 'no answer' message, not two"
+    named = Answer(
+        "q", f"{ABSTAIN_TEXT} None of the passages found mentions “Zembla”.", (), True, "x"
+    )
+    said = answer_message(named)
+    assert "None of the passages found mentions “Zembla”" in said, "the reason is shown"
+    assert ABSTAIN_TEXT not in said
     panel = sources_html(answer, lambda rid: report_text())
     visible = assert_only_our_markup(panel)
     assert "No answer in the reports" in visible

@@ -117,8 +117,9 @@ class OpenAIAnswerer:
         # The offline answerer's gate decides first: when nothing retrieved clears it, the reports
         # do not answer and the model is not called (no cost, no invented answer).
         if not request.passages or not self.gate.clears_gate(request):
-            yield ABSTAIN_TEXT
-            yield self._final(request, ABSTAIN_TEXT, [], True, 0, t0)
+            said = self.gate.refusal(request)
+            yield said
+            yield self._final(request, said, [], True, 0, t0)
             return
         messages = [ChatMessage(role=MessageRole.SYSTEM, content=self.system)]
         for t in request.history[-3:]:
