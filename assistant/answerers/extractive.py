@@ -441,9 +441,9 @@ class ExtractiveAnswerer:
         # Nothing to say (no candidates, or none that clears the gate): abstain, whatever the
         # threshold (0 included).
         if not chosen:
-            said = self.refusal(request)
-            yield said
-            yield self._final(request, said, (), True, t0)
+            refusal = self.refusal(request)
+            yield refusal
+            yield self._final(request, refusal, (), True, t0)
             return
         parts: list[str] = []
         citations: list[Citation] = []
