@@ -229,3 +229,30 @@ def test_the_llm_backend_refuses_an_unnamed_party_without_calling_the_model(
     answer = llm.ask("What did the Zembla Coast Guard say about the fighting in Port Elden?")
     assert answer.abstained and "“Zembla Coast Guard”" in answer.text
     assert not fake.requests, "nothing was asked of the model"
+
+
+def test_the_llm_answer_gets_a_lower_ranked_source_that_gives_another_toll(
+    invented: Assistant, fake: FakeOpenAI
+) -> None:
+    def reply(body: dict[str, Any]) -> tuple[str, str]:
+        prompt = body["messages"][-1]["content"]
+        [(n, block)] = re.findall(r'<source id="(\d+)">(.*?)</source>', prompt, re.S)
+        toll = "Twelve" if "Twelve" in block else "Forty"
+        return ("text", f"{toll} people were killed in the explosion at the fish market [{n}].")
+
+    fake.default = reply
+    settings = invented.settings.model_copy(
+        update={"openai_base_url": fake.url, "openai_api_key": "k", "backend": "openai"}
+    )
+    llm = Assistant(settings, store=invented.store, embedder=invented.embedder)
+    question = "How many people were killed in the explosion at the fish market?"
+    answer = llm.ask(question, top_k=1)
+    assert "gives a different value:" in answer.text, answer.text
+    assert {c.report_id for c in answer.citations} == {
+        "fish-market-hospital.txt",
+        "fish-market-council.txt",
+    }
+    assert all(c.support in ("quoted", "supported") for c in answer.citations)
+    [disagreement] = answer.disagreements
+    assert {v for v, _ in disagreement.values} == {"Twelve", "Forty"}
+    assert len(answer.considered) == 2, "the cross-checked passage it cites is considered"

@@ -410,6 +410,29 @@ class ExtractiveAnswerer:
             )
         return self.select(candidates, request, fresh)
 
+    def disagreeing(
+        self, request: AnswerRequest, cited: Sequence[tuple[str, int, str]]
+    ) -> list[Candidate]:
+        """For an answer another backend wrote: sentences of other reports, down to the
+        cross-check depth, that give another value of a fact a cited span states (one per span;
+        `cited` is report id, start and quote of each citation)."""
+        pool = self.score_sentences(request, [*request.passages, *request.further])
+        if not pool:
+            return []
+        floor = TWIN_FLOOR * pool[0].score
+        spans = {(rid, start) for rid, start, _ in cited}
+        out: list[Candidate] = []
+        for report_id, _, quote in cited:
+            for d in pool:
+                if d.score < floor:
+                    break
+                if d.report_id == report_id or (d.report_id, d.start) in spans or d in out:
+                    continue
+                if differ(quote, d.text):
+                    out.append(d)
+                    break
+        return out
+
     def refusal(self, request: AnswerRequest) -> str:
         """The abstention, saying why when it is that the passages never name what was asked
         about (a user's misspelt name shows up here too)."""
@@ -498,26 +521,30 @@ class ExtractiveAnswerer:
         t0: float,
     ) -> Answer:
         timings = dict(request.timings, answer=time.perf_counter() - t0)
-        # a passage read only to cross-check a value is considered when the answer cites it
-        cited = {(c.report_id, c.start) for c in citations}
-        further = tuple(
-            sp
-            for sp in request.further
-            if any(
-                r == sp.passage.report_id and sp.passage.start <= s < sp.passage.end
-                for r, s in cited
-            )
-        )
         return Answer(
             question=request.question,
             text=text,
             citations=citations,
             abstained=abstained,
             backend=self.name,
-            considered=(*request.passages, *further),
+            considered=considered(request, citations),
             timings=timings,
             query=request.query,
         )
+
+
+def considered(request: AnswerRequest, citations: Sequence[Citation]) -> tuple[ScoredPassage, ...]:
+    """The passages an answer was drawn from, and those read only to cross-check a value that
+    it cites."""
+    cited = {(c.report_id, c.start) for c in citations}
+    further = tuple(
+        sp
+        for sp in request.further
+        if any(
+            r == sp.passage.report_id and sp.passage.start <= s < sp.passage.end for r, s in cited
+        )
+    )
+    return (*request.passages, *further)
 
 
 def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:

@@ -20,7 +20,14 @@ from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
 from .. import prompts
-from ..citations import MARKER, format_sources, resolve_markers, split_claims
+from ..citations import (
+    MARKER,
+    cite,
+    escape_markers,
+    format_sources,
+    resolve_markers,
+    split_claims,
+)
 from ..claims import check_claims
 from ..config import Settings
 from ..errors import BackendUnavailable, ConfigError
@@ -38,6 +45,7 @@ from ..openai_client import (
 from ..support_llm import LLMSupportJudge
 from ..types import Answer, Citation, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
+from .extractive import considered
 from .extractive import make as make_extractive
 
 # Markers as models also write them: "[ 1 ]", "[source 2]", "[1; 3]", "[2-4]"; and marker-like
@@ -165,16 +173,29 @@ class OpenAIAnswerer:
             unsupported = checked.unsupported if checked else 0
             yield self._final(request, ABSTAIN_TEXT, [], True, dropped, t0, unsupported)
             return
-        yield self._final(
-            request,
-            checked.text,
-            checked.citations,
-            False,
-            dropped,
-            t0,
-            checked.unsupported,
-            incomplete,
-        )
+        text, cited = checked.text, list(checked.citations)
+        # A lower-ranked source giving another value of a cited fact is shown, as the offline
+        # answerer shows it: quoted, so verified by construction (Settings.cross_check).
+        others = self.gate.disagreeing(request, [(c.report_id, c.start, c.quote) for c in cited])
+        lines = []
+        for d in others:
+            marker = max(c.marker for c in cited) + 1
+            extra = cite(
+                marker, d.source, d.start, d.end, request.report_text(d.report_id), support="quoted"
+            )
+            if extra is not None:
+                cited.append(extra)
+                lines.append(f"- {escape_markers(d.flat)} [{marker}]")
+        if lines:
+            head = (
+                "Other sources give a different value:"
+                if len(lines) > 1
+                else ("Another source gives a different value:")
+            )
+            addition = "\n\n" + head + "\n" + "\n".join(lines)
+            text += addition
+            yield addition
+        yield self._final(request, text, cited, False, dropped, t0, checked.unsupported, incomplete)
 
     def _empty(self, chunks: int, finish: str | None) -> BackendUnavailable:
         """The error for a reply that said nothing: what the server sent instead."""
@@ -215,7 +236,7 @@ class OpenAIAnswerer:
             citations=tuple(citations),
             abstained=abstained,
             backend=self.name,
-            considered=tuple(request.passages),
+            considered=considered(request, citations),
             dropped_markers=dropped,
             timings=dict(request.timings, answer=time.perf_counter() - t0),
             query=request.query,
