@@ -481,6 +481,47 @@ def test_rgb_report_ids_do_not_reveal_which_passage_is_true(tmp_path: Path) -> N
     assert sorted(p.name for p in (tmp_path / "w2" / "rgb_en_fact").iterdir()) == files
 
 
+def test_ramdocs_asks_for_every_valid_answer_of_an_ambiguous_name_under_neutral_ids(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "data" / "ramdocs"
+    folder.mkdir(parents=True)
+    texts = {
+        "ramdocs-000-d0": "Fort Alder in Keswa was built in 1902 by the river guild.",
+        "ramdocs-000-d1": "Fort Alder in Morrow was built in 1755 on the northern cliffs.",
+        "ramdocs-000-d2": "Fort Alder in Keswa was built in 1885 by the river guild.",
+        "ramdocs-000-d3": "The Keswa river floods every spring.",
+    }
+    jsonl(folder / "corpus.jsonl", [
+        {"id": i, "title": "", "source": None, "text": t, "question_id": "ramdocs-000"}
+        for i, t in texts.items()
+    ])  # fmt: skip
+    question = {
+        "id": "ramdocs-000", "question": "When was Fort Alder built?",
+        "conflict_kind": "ambiguity+misinformation",
+        "answers": [
+            {"answer": "1902", "status": "correct", "doc_ids": ["ramdocs-000-d0"]},
+            {"answer": "1755", "status": "correct", "doc_ids": ["ramdocs-000-d1"]},
+            {"answer": "1990", "status": "correct", "doc_ids": []},
+        ],
+        "unsupported_gold_answers": ["1990"], "wrong_answers": ["1885"],
+        "doc_labels": [{"doc_id": "ramdocs-000-d2", "type": "misinfo", "answer": "1885"}],
+    }  # fmt: skip
+    jsonl(folder / "questions.dev.jsonl", [question])
+    suite, _ = benchmark_suite("ramdocs", tmp_path / "data", tmp_path / "work")
+    assert suite is not None
+    (q,) = suite.questions
+    assert [list(f) for f in q.facts] == [["1902"], ["1755"]], "one fact per valid answer found"
+    files = sorted(p.name for p in (tmp_path / "work" / "ramdocs").iterdir())
+    assert len(files) == 4 and not any(i in name for i in texts for name in files)
+    assert set(q.reports) == {
+        name for name in files
+        if "1902" in (tmp_path / "work" / "ramdocs" / name).read_text()
+        or "1755" in (tmp_path / "work" / "ramdocs" / name).read_text()
+    }  # fmt: skip
+    assert "ambiguity-misinformation" in q.tags
+
+
 # ------------------------------------------------------------------ layers
 
 

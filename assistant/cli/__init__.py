@@ -126,7 +126,9 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run eval suites and report metrics (exit 1 below thresholds)")
     ev.add_argument(
-        "suites", nargs="+", help="suite files, or squad_v2_dev / multihop_rag / rgb_en_fact"
+        "suites",
+        nargs="+",
+        help="suite files, or squad_v2_dev / multihop_rag / rgb_en_fact / ramdocs",
     )
     ev.add_argument("--out", type=Path, default=None, help="folder for result.json + report.html")
     ev.add_argument("--baseline", type=Path, default=None, help="an earlier result.json")
