@@ -12,17 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import lexicon_en as en
+from .lexical_input import terms
 from .types import Answer, Turn
 
-_FOLLOW_UP = re.compile(
-    rf"^\s*({'|'.join(en.FOLLOW_UP_OPENERS)})\b|\b({'|'.join(en.FOLLOW_UP_REFERENCES)})\b",
-    re.IGNORECASE,
-)
+_OPENER = re.compile(rf"^\s*({'|'.join(en.FOLLOW_UP_OPENERS)})\b", re.IGNORECASE)
+_REFERENCE = re.compile(rf"\b({'|'.join(en.FOLLOW_UP_REFERENCES)})\b", re.IGNORECASE)
+_SHAPE = frozenset(terms(" ".join((en.QUESTION_WORDS, *en.FUNCTION_WORDS))))
+# A question with more topic words than this says what it is about, even with "that", "there"
+# or "its" in it ("Did the council say that forty people were killed?", "Is there a ferry
+# between A and B?"); with fewer, the reference points back ("Did the union deny that?").
+OWN_TOPIC = 4
 
 
 def looks_like_follow_up(question: str) -> bool:
-    """Short questions and ones leaning on pronouns need the conversation to make sense."""
-    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4
+    """Short questions, ones opening as a continuation ("and ...", "what about ...") and ones
+    leaning on a reference word without a topic of their own need the conversation."""
+    if _OPENER.search(question) or len(question.split()) <= 4:
+        return True
+    if not _REFERENCE.search(question):
+        return False
+    return len([t for t in terms(question) if t not in _SHAPE]) <= OWN_TOPIC
 
 
 def condense_offline(question: str, history: Sequence[Turn]) -> str:

@@ -214,3 +214,17 @@ def test_names_match_without_accents_and_a_word_with_digits_is_no_name() -> None
     reports = {"lab.txt": "Lab note\n\nThe Kérvan station measured CO2 levels twice a day."}
     answer = ask("How often did the Kervan station measure CO2 levels?", reports, {})
     assert not answer.abstained, answer.text
+
+
+def test_a_when_answer_leaves_out_sentences_without_a_date() -> None:
+    reports = {
+        "ferry.txt": (
+            "Ferry returns\n\n"
+            "The Varrow ferry resumed its crossings on 4 March 2024. "
+            "Islanders had waited months for the ferry from Varrow, whose crossings resumed "
+            "once the harbour was dredged."
+        )
+    }
+    answer = ask("When did the Varrow ferry resume its crossings?", reports, {})
+    assert not answer.abstained
+    assert "4 March 2024" in answer.text and "dredged" not in answer.text, answer.text
