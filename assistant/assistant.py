@@ -292,14 +292,23 @@ class Assistant:
         top_k = validation.top_k(top_k)
         ids = validation.report_ids(report_ids)
         filters = Filters(ids, *validation.published_range(published_from, published_to))
+        return self._ranked(question, top_k or self.settings.top_k, filters)[0]
+
+    def _ranked(
+        self, question: str, k: int, filters: Filters, wider: int = 0
+    ) -> tuple[list[ScoredPassage], list[ScoredPassage]]:
+        """The top k passages (reordered by the reranker when one is set) and, read only to
+        cross-check values, those ranked below them down to `wider` in the fused order (the
+        reranker is shown `rerank_depth` passages, never more for the cross-check)."""
         extra = self.aliases().query_words(question)
-        k = top_k or self.settings.top_k
+        depth = max(k, self.settings.rerank_depth) if self._reranker is not None else k
+        fused = self.retriever.retrieve(question, max(depth, wider), filters, extra)
         if self._reranker is None:
-            return self.retriever.retrieve(question, k, filters, extra)
-        depth = max(k, self.settings.rerank_depth)
-        return self._reranker(question, self.retriever.retrieve(question, depth, filters, extra))[
-            :k
-        ]
+            return fused[:k], fused[k:wider]
+        top = self._reranker(question, fused[:depth])[:k]
+        shown = {sp.passage.id for sp in top}
+        below = [sp for sp in fused if sp.passage.id not in shown]
+        return top, below[: max(0, wider - k)]
 
     def stream(
         self,
@@ -351,15 +360,11 @@ class Assistant:
         t0 = time.perf_counter()
         query = answerer.condense(question, history)
         t1 = time.perf_counter()
+        query = validation.question(query)
         k = validation.top_k(top_k) or self.settings.top_k
-        found = self.retrieve(
-            query,
-            top_k=max(k, self.settings.cross_check),
-            report_ids=report_ids,
-            published_from=published_from,
-            published_to=published_to,
-        )
-        passages, further = found[:k], found[k:]
+        ids = validation.report_ids(report_ids)
+        filters = Filters(ids, *validation.published_range(published_from, published_to))
+        passages, further = self._ranked(query, k, filters, self.settings.cross_check)
         recent = wants_recent(question) or wants_recent(query)
         passages = newest_first(passages) if recent else passages
         t2 = time.perf_counter()

@@ -9,8 +9,9 @@ A pair that shares little (two tolls of two different attacks) is not a disagree
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 from .lexical import terms
 from .quantities import quantities, show
@@ -36,7 +37,7 @@ def _rest(text: str, values: dict[str, set[str]]) -> set[str]:
     return set(terms(text)) - slots
 
 
-def _shown(text: str, kind: str, differing: set[str]) -> str:
+def _shown(text: str, kind: str, differing: frozenset[str]) -> str:
     """The differing value as the sentence writes it."""
     if kind == "number":
         said = [w for v, _, w in quantities(text) if show(v) in differing]
@@ -53,14 +54,15 @@ def _about(text: str, kind: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _read(text: str) -> tuple[dict[str, set[str]], frozenset[str]]:
-    """A sentence's values and its other words: read once, as an answer compares each chosen
-    sentence with every candidate (the caller never changes what it gets)."""
+def _read(text: str) -> tuple[Mapping[str, frozenset[str]], frozenset[str]]:
+    """A sentence's values and its other words, read once (an answer compares each sentence it
+    says with every candidate); frozen, as the cache hands the same ones to every caller."""
     values = _values(text)
-    return values, frozenset(_rest(text, values))
+    frozen = MappingProxyType({kind: frozenset(v) for kind, v in values.items()})
+    return frozen, frozenset(_rest(text, values))
 
 
-def differ(a: str, b: str) -> list[tuple[str, set[str], set[str], str]]:
+def differ(a: str, b: str) -> list[tuple[str, frozenset[str], frozenset[str], str]]:
     """How two sentences about the same fact differ: (kind, values only in a, only in b, the
     words they share as a key); empty when they agree or are not about the same fact."""
     (va, ra), (vb, rb) = _read(a), _read(b)

@@ -228,3 +228,30 @@ def test_a_when_answer_leaves_out_sentences_without_a_date() -> None:
     answer = ask("When did the Varrow ferry resume its crossings?", reports, {})
     assert not answer.abstained
     assert "4 March 2024" in answer.text and "dredged" not in answer.text, answer.text
+
+
+def test_a_cross_check_report_removed_since_retrieval_drops_its_value_not_the_answer() -> None:
+    from assistant.errors import UnknownReport
+
+    reports = {
+        "a.txt": "Toll\n\nTwelve people were killed in the blast at the Elden fish market on Friday.",
+        "b.txt": "Toll\n\nForty people were killed in the blast at the Elden fish market on Friday.",
+    }
+    found = passages(reports)
+
+    def text(report_id: str) -> str:
+        if report_id == "b.txt":
+            raise UnknownReport(report_id)
+        return reports[report_id]
+
+    question = "How many people were killed in the blast at the fish market?"
+    request = AnswerRequest(question, question, found[:1], text, lambda t: 1.0, further=found[1:])
+    final = list(ExtractiveAnswerer(THRESHOLD, max_sentences=4).answer(request))[-1]
+    assert isinstance(final, Answer) and not final.abstained
+    assert {c.report_id for c in final.citations} == {"a.txt"}
+    kept = AnswerRequest(
+        question, question, found[:1], reports.__getitem__, lambda t: 1.0, further=found[1:]
+    )
+    both = list(ExtractiveAnswerer(THRESHOLD, max_sentences=4).answer(kept))[-1]
+    assert isinstance(both, Answer)
+    assert {c.report_id for c in both.citations} == {"a.txt", "b.txt"}, "the cross-check works"

@@ -36,6 +36,9 @@ ALONE = [
     "Is there a ferry between Port Elden and Castor Bay?",
     "Did the regional council say that forty people were killed?",
     "Who owns the container port at Castor Bay and its cranes?",
+    "Which guild built the Old Mill bridge that crosses the river in Port Elden?",
+    "Were there injuries among the dock workers at the Castor Bay container port?",
+    "Did the Norland Interior Ministry publish its account of the Harbour District clashes?",
 ]
 
 

@@ -25,6 +25,7 @@ from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
 from ..citations import cite, escape_markers
 from ..config import Settings
 from ..disagreements import differ
+from ..errors import UnknownReport
 from ..framing import day_terms, framing_terms
 from ..lexical import terms
 from ..memory import condense_offline
@@ -140,16 +141,21 @@ class _Event:
         return len(self.anchor & names) >= 2
 
 
-def _twins(chosen: list[Candidate], candidates: list[Candidate], floor: float) -> list[Candidate]:
-    """Sentences of other reports that state a chosen sentence's fact with another value (a
-    toll, a date, a name): shown beside it, so a disagreement is never settled silently."""
+def _twins(
+    cited: Sequence[tuple[str, int, str]], pool: Sequence[Candidate], floor: float
+) -> list[Candidate]:
+    """Sentences of other reports that state a cited sentence's fact with another value (a
+    toll, a date, a name): shown beside it, so a disagreement is never settled silently. `cited`
+    is report id, start and text of each sentence said; `pool` is best first."""
+    said = {(rid, start) for rid, start, _ in cited}
     out: list[Candidate] = []
-    for c in chosen:
-        for d in candidates:
+    for report_id, _, text in cited:
+        for d in pool:
             if d.score < floor:
                 break
-            fresh = d.report_id != c.report_id and d not in chosen and d not in out
-            if fresh and differ(c.text, d.text):
+            if d.report_id == report_id or (d.report_id, d.start) in said or d in out:
+                continue
+            if differ(text, d.text):
                 out.append(d)
                 break
     return out
@@ -181,9 +187,7 @@ class ExtractiveAnswerer:
         weights = _query_weights(request, request.question)
         framing = framing_terms(request.question) & weights.keys()
         wants_number = bool(re.match(r"\s*how (many|much)\b", request.question, re.I))
-        wants_date = bool(
-            re.match(r"\s*(when|on what date|what date|which day)\b", request.question, re.I)
-        )
+        wants_date = _asked_value(request.question) is _DATE
         out: list[Candidate] = []
         for sp in request.passages if passages is None else passages:
             text = request.report_text(sp.passage.report_id)
@@ -259,9 +263,10 @@ class ExtractiveAnswerer:
         # 10 against none: true value shown 0.687 -> 0.731, disagreement flagged when a
         # counterfactual is cited 0.854 -> 0.920, silently false 0.045 -> 0; 15 or 20 add
         # nothing. SQuAD 2.0 dev 1,000, MultiHop-RAG dev and the sample suite unchanged.)
-        deeper = self.score_sentences(request, request.further) if request.further else []
+        deeper = self.score_sentences(request, _readable(request)) if request.further else []
         pool = sorted([*candidates, *deeper], key=lambda c: (-c.score, c.report_id, c.start))
-        chosen += _twins(chosen, pool, TWIN_FLOOR * best.score)
+        said = [(c.report_id, c.start, c.text) for c in chosen]
+        chosen += _twins(said, pool, TWIN_FLOOR * best.score)
         chosen.sort(key=lambda c: (-newness.get(c.report_id, 0.0), c.report_id, c.start))
         return chosen, sides
 
@@ -382,7 +387,7 @@ class ExtractiveAnswerer:
         for name in dict.fromkeys(names_in(request.question)):
             name = re.sub(r"['’]s$", "", name)
             stems = frozenset(terms(name))
-            if name == first or name in _QUESTION_NAMES or len(name) < 2 or not stems <= own:
+            if name == first or len(name) < 2 or not stems <= own:
                 continue
             known = frozenset(terms(_folded(name))) <= seen or any(
                 alt <= seen for s in stems for alt in request.aliases.get(s, ())
@@ -423,22 +428,8 @@ class ExtractiveAnswerer:
         """For an answer another backend wrote: sentences of other reports, down to the
         cross-check depth, that give another value of a fact a cited span states (one per span;
         `cited` is report id, start and quote of each citation)."""
-        pool = self.score_sentences(request, [*request.passages, *request.further])
-        if not pool:
-            return []
-        floor = TWIN_FLOOR * pool[0].score
-        spans = {(rid, start) for rid, start, _ in cited}
-        out: list[Candidate] = []
-        for report_id, _, quote in cited:
-            for d in pool:
-                if d.score < floor:
-                    break
-                if d.report_id == report_id or (d.report_id, d.start) in spans or d in out:
-                    continue
-                if differ(quote, d.text):
-                    out.append(d)
-                    break
-        return out
+        pool = self.score_sentences(request, [*request.passages, *_readable(request)])
+        return _twins(cited, pool, TWIN_FLOOR * pool[0].score) if pool else []
 
     def refusal(self, request: AnswerRequest) -> str:
         """The abstention, saying why when it is that the passages never name what was asked
@@ -534,24 +525,23 @@ class ExtractiveAnswerer:
             citations=citations,
             abstained=abstained,
             backend=self.name,
-            considered=considered(request, citations),
+            considered=tuple(request.passages),
             timings=timings,
             query=request.query,
         )
 
 
-def considered(request: AnswerRequest, citations: Sequence[Citation]) -> tuple[ScoredPassage, ...]:
-    """The passages an answer was drawn from, and those read only to cross-check a value that
-    it cites."""
-    cited = {(c.report_id, c.start) for c in citations}
-    further = tuple(
-        sp
-        for sp in request.further
-        if any(
-            r == sp.passage.report_id and sp.passage.start <= s < sp.passage.end for r, s in cited
-        )
-    )
-    return (*request.passages, *further)
+def _readable(request: AnswerRequest) -> list[ScoredPassage]:
+    """The cross-check passages whose report can still be read: one removed since retrieval
+    drops its other value, not the answer."""
+    out = []
+    for sp in request.further:
+        try:
+            request.report_text(sp.passage.report_id)
+        except UnknownReport:
+            continue
+        out.append(sp)
+    return out
 
 
 def _query_weights(request: AnswerRequest, question: str) -> dict[str, float]:
@@ -586,9 +576,7 @@ def _asked_value(question: str) -> re.Pattern[str] | None:
     """The kind of value a how-many / how-much or when question asks for, as a pattern."""
     if re.match(r"\s*how (many|much)\b", question, re.I):
         return _NUMBER
-    if re.match(
-        r"\s*(when|on what date|what date|which day|in what year|what year)\b", question, re.I
-    ):
+    if re.match(r"\s*(when|on what date|what date|which day)\b", question, re.I):
         return _DATE
     return None
 

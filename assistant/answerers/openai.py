@@ -45,7 +45,6 @@ from ..openai_client import (
 from ..support_llm import LLMSupportJudge
 from ..types import Answer, Citation, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
-from .extractive import considered
 from .extractive import make as make_extractive
 
 # Markers as models also write them: "[ 1 ]", "[source 2]", "[1; 3]", "[2-4]"; and marker-like
@@ -236,7 +235,7 @@ class OpenAIAnswerer:
             citations=tuple(citations),
             abstained=abstained,
             backend=self.name,
-            considered=considered(request, citations),
+            considered=tuple(request.passages),
             dropped_markers=dropped,
             timings=dict(request.timings, answer=time.perf_counter() - t0),
             query=request.query,
