@@ -62,8 +62,8 @@ _FULL_DATE = re.compile(
 )
 MAX_SIDES = 4  # parties shown side by side
 MAX_EVENTS = 3  # reports whose best sentence is tried as the event of a who-question
-CLAIM_FLOOR = 0.2
-TWIN_FLOOR = 0.5  # a sentence giving another value for the answer's fact, down to this share  # who-questions: claims down to this share of the best sentence's score
+CLAIM_FLOOR = 0.2  # who-questions: claims down to this share of the best sentence's score
+TWIN_FLOOR = 0.5  # a sentence giving another value for the answer's fact, down to this share
 SIDE_SENTENCES = 2  # claims per party (a second only when it names the party again)
 # Words a question capitalises without naming anything ("Who", "What").
 _QUESTION_NAMES = frozenset(en.QUESTION_WORDS.split())
