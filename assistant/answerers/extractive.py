@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +32,7 @@ from ..recency import RECENCY_WEIGHT, freshness
 from ..support import names_in
 from ..types import Answer, Citation, ScoredPassage, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
+from .unmentioned import missing_names, refusal
 
 _QUESTION_WORDS = frozenset(terms(en.QUESTION_WORDS))
 # Function words ("between", "after", "from") shape a question; they say nothing of its topic.
@@ -366,35 +366,12 @@ class ExtractiveAnswerer:
         return chosen, score
 
     def unmentioned(self, request: AnswerRequest) -> list[str]:
-        """Names the question asks about that no retrieved passage mentions (nor its report's
-        title or source, nor a name the reports define for it): passages that never name X
-        cannot say what X did. Questions with many parts are left to what sentences cover
-        together (a multi-hop question names more than its top passages hold). SQuAD 2.0 dev
-        (1,000): abstention recall 0.073 -> 0.103, false abstention 0.015 -> 0.027 (misspelt or
-        differently written names: "Geegen", "WWII"), pass rate 0.476 -> 0.484; MultiHop-RAG and
-        RGB en_fact dev unchanged (it never fired); the tuning suite's "What did <a party no
-        report names> say" questions are refused."""
+        """Names the question asks about that no retrieved passage mentions (`unmentioned.py`);
+        questions with many parts are left to what sentences cover together (a multi-hop
+        question names more than its top passages hold)."""
         if len(_query_weights(request, request.question)) >= MANY_PARTS:
             return []
-        opening = re.match(r"\W*([^\W\d_]+)", request.question)
-        first = opening.group(1) if opening else ""  # "Besides ...", "Public ...": no name
-        seen: set[str] = set()
-        for sp in request.passages:
-            seen.update(terms(_folded(f"{sp.passage.section}\n{sp.passage.text}")))
-            seen.update(terms(_folded(f"{sp.title or ''} {sp.source or ''}")))
-        own = set(terms(request.question))  # "CO2" is one word, not the name "CO"
-        missing: list[str] = []
-        for name in dict.fromkeys(names_in(request.question)):
-            name = re.sub(r"['’]s$", "", name)
-            stems = frozenset(terms(name))
-            if name == first or len(name) < 2 or not stems <= own:
-                continue
-            known = frozenset(terms(_folded(name))) <= seen or any(
-                alt <= seen for s in stems for alt in request.aliases.get(s, ())
-            )
-            if not known:
-                missing.append(name)
-        return missing
+        return missing_names(request)
 
     def decide(
         self, request: AnswerRequest, candidates: list[Candidate]
@@ -434,21 +411,7 @@ class ExtractiveAnswerer:
     def refusal(self, request: AnswerRequest) -> str:
         """The abstention, saying why when it is that the passages never name what was asked
         about (a user's misspelt name shows up here too)."""
-        missing = self.unmentioned(request) if request.passages else []
-        if not missing:
-            return ABSTAIN_TEXT
-        # the whole name a missing word is part of: "Zembla Coast Guard", not "Zembla"
-        named = {re.sub(r"['’]s$", "", n) for n in names_in(request.question)}
-        runs: list[list[str]] = [[]]
-        for word in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", request.question):
-            word = re.sub(r"['’]s$", "", word)
-            if word in named:
-                runs[-1].append(word)
-            elif runs[-1]:
-                runs.append([])
-        shown = [" ".join(run) for run in runs if set(run) & set(missing)]
-        listed = ", ".join(f"“{n}”" for n in dict.fromkeys(shown))
-        return f"{ABSTAIN_TEXT} None of the passages found mentions {listed}."
+        return refusal(request.question, self.unmentioned(request) if request.passages else [])
 
     def clears_gate(self, request: AnswerRequest) -> bool:
         """Whether the retrieved text holds something worth answering from (other backends ask
@@ -579,13 +542,6 @@ def _asked_value(question: str) -> re.Pattern[str] | None:
     if re.match(r"\s*(when|on what date|what date|which day)\b", question, re.I):
         return _DATE
     return None
-
-
-def _folded(text: str) -> str:
-    """Without accents: a question typed as "Mongke" asks about the report's "Möngke"."""
-    return "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
 
 
 def _full_date(sentence: str) -> bool:
