@@ -289,10 +289,8 @@ class Assistant:
     ) -> list[ScoredPassage]:
         """Hybrid retrieval only: the passages an answer would be drawn from."""
         question = validation.question(question)
-        top_k = validation.top_k(top_k)
-        ids = validation.report_ids(report_ids)
-        filters = Filters(ids, *validation.published_range(published_from, published_to))
-        return self._ranked(question, top_k or self.settings.top_k, filters)[0]
+        k = validation.top_k(top_k) or self.settings.top_k
+        return self._ranked(question, k, _filters(report_ids, published_from, published_to))[0]
 
     def _ranked(
         self, question: str, k: int, filters: Filters, wider: int = 0
@@ -362,8 +360,7 @@ class Assistant:
         t1 = time.perf_counter()
         query = validation.question(query)
         k = validation.top_k(top_k) or self.settings.top_k
-        ids = validation.report_ids(report_ids)
-        filters = Filters(ids, *validation.published_range(published_from, published_to))
+        filters = _filters(report_ids, published_from, published_to)
         passages, further = self._ranked(query, k, filters, self.settings.cross_check)
         recent = wants_recent(question) or wants_recent(query)
         passages = newest_first(passages) if recent else passages
@@ -545,3 +542,11 @@ class Chat:
 
 
 __all__ = ["AnswerStream", "Assistant", "AssistantError", "Chat"]
+
+
+def _filters(
+    report_ids: Sequence[str] | None, published_from: date | None, published_to: date | None
+) -> Filters:
+    """The retrieval filters of a call's options, each checked (a wrong one is named)."""
+    ids = validation.report_ids(report_ids)
+    return Filters(ids, *validation.published_range(published_from, published_to))

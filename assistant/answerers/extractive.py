@@ -186,8 +186,8 @@ class ExtractiveAnswerer:
         """All sentences of the retrieved passages (or of `passages`), best first."""
         weights = _query_weights(request, request.question)
         framing = framing_terms(request.question) & weights.keys()
-        wants_number = bool(re.match(r"\s*how (many|much)\b", request.question, re.I))
-        wants_date = _asked_value(request.question) is _DATE
+        asked = _asked_value(request.question)
+        wants_number, wants_date = asked is _NUMBER, asked is _DATE
         out: list[Candidate] = []
         for sp in request.passages if passages is None else passages:
             text = request.report_text(sp.passage.report_id)

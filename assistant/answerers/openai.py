@@ -186,12 +186,8 @@ class OpenAIAnswerer:
                 cited.append(extra)
                 lines.append(f"- {escape_markers(d.flat)} [{marker}]")
         if lines:
-            head = (
-                "Other sources give a different value:"
-                if len(lines) > 1
-                else ("Another source gives a different value:")
-            )
-            addition = "\n\n" + head + "\n" + "\n".join(lines)
+            head = "Other sources give" if len(lines) > 1 else "Another source gives"
+            addition = f"\n\n{head} a different value:\n" + "\n".join(lines)
             text += addition
             yield addition
         yield self._final(request, text, cited, False, dropped, t0, checked.unsupported, incomplete)

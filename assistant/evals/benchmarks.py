@@ -110,16 +110,26 @@ def neutral_id(prefix: str, doc: Row) -> str:
     return f"{prefix}-{hashlib.sha256(doc_text(doc).encode()).hexdigest()[:12]}"
 
 
+def _neutral_corpus(
+    prefix: str, questions: list[Row], corpus: list[Row]
+) -> tuple[dict[str, str], list[Row]]:
+    """The documents of the sampled questions under neutral ids: upstream id -> neutral id, and
+    the documents (identical texts share one report), sorted by id."""
+    wanted = {q["id"] for q in questions}
+    renamed = {d["id"]: neutral_id(prefix, d) for d in corpus if d.get("question_id") in wanted}
+    docs = {
+        renamed[d["id"]]: {"id": renamed[d["id"]], "title": "", "text": d.get("text")}
+        for d in corpus
+        if d["id"] in renamed
+    }
+    return renamed, sorted(docs.values(), key=lambda d: str(d["id"]))
+
+
 def _build_rgb(questions: list[Row], corpus: list[Row]) -> tuple[list[Row], list[Row]]:
     """RGB en_fact: for the sampled questions, their true, counterfactual and noise snippets share
     one corpus under neutral ids; the answer must contain the true answer (reports disagree, so
     showing the counterfactual side too is allowed) and cite the true snippets."""
-    wanted = {q["id"] for q in questions}
-    renamed = {d["id"]: neutral_id("rgb", d) for d in corpus if d.get("question_id") in wanted}
-    docs: dict[str, Row] = {}
-    for d in corpus:
-        if d["id"] in renamed:  # identical texts share one report
-            docs[renamed[d["id"]]] = {"id": renamed[d["id"]], "title": "", "text": d.get("text")}
+    renamed, docs = _neutral_corpus("rgb", questions, corpus)
     items: list[Row] = []
     for q in questions:
         gold = sorted({renamed[i] for i in q.get("gold_doc_ids", []) if i in renamed})
@@ -132,7 +142,7 @@ def _build_rgb(questions: list[Row], corpus: list[Row]) -> tuple[list[Row], list
                 "facts": [[a for a in q.get("answers", []) if a.strip()] or [q["answer"]]],
             }
         )
-    return items, sorted(docs.values(), key=lambda d: str(d["id"]))
+    return items, docs
 
 
 def _build_ramdocs(questions: list[Row], corpus: list[Row]) -> tuple[list[Row], list[Row]]:
@@ -141,13 +151,7 @@ def _build_ramdocs(questions: list[Row], corpus: list[Row]) -> tuple[list[Row], 
     answers, one per entity, and each is a fact the answer must show; misinformation documents
     state a wrong value, which may be shown only beside the true one (bench_disagreements.py
     counts that)."""
-    wanted = {q["id"] for q in questions}
-    renamed = {d["id"]: neutral_id("ramdocs", d) for d in corpus if d.get("question_id") in wanted}
-    docs = {
-        renamed[d["id"]]: {"id": renamed[d["id"]], "title": "", "text": d.get("text")}
-        for d in corpus
-        if d["id"] in renamed
-    }
+    renamed, docs = _neutral_corpus("ramdocs", questions, corpus)
     items: list[Row] = []
     for q in questions:
         unsupported = set(q.get("unsupported_gold_answers", []))
@@ -167,7 +171,7 @@ def _build_ramdocs(questions: list[Row], corpus: list[Row]) -> tuple[list[Row], 
         if facts:
             item["facts"] = facts
         items.append(item)
-    return items, sorted(docs.values(), key=lambda d: str(d["id"]))
+    return items, docs
 
 
 BENCHMARKS: dict[str, Benchmark] = {

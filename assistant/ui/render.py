@@ -80,12 +80,13 @@ def answer_message(answer: Answer) -> str:
     shown = unescape_markers(MARKER.sub(hold, text))
     body = _HELD.sub(lambda m: _marker_span(by_marker[int(m.group(1))]), inert(shown))
     if answer.abstained:  # one message, not the answerer's sentence and a note saying it again
-        why = answer.text.removeprefix(ABSTAIN_TEXT).strip()  # e.g. a name no passage mentions
+        said = answer.text.strip()  # beyond the refusal, why: e.g. a name no passage mentions
+        why = said[len(ABSTAIN_TEXT) :].strip() if said.startswith(ABSTAIN_TEXT) else ""
         body = (
             "*No answer found in the reports. "
             "The closest passages it considered are shown under Sources.*"
         )
-        if why and why != answer.text.strip():
+        if why:
             body += f"\n\n{inert(why)}"
     if answer.query and answer.query != answer.question:  # a follow-up, rewritten
         body += f'\n\n<span class="searched">searched for: {inert(answer.query)}</span>'
