@@ -39,6 +39,17 @@ RESPONSIBILITY_VERBS = (
 )  # fmt: skip
 ACCOUNT_WORDS = r"responsib\w*|blame\w*|accus\w*|sides?|accounts?|claims?|versions?"
 
+# Question forms and the kind of answer each asks for, matched at the start of a question.
+ANSWER_KINDS = (
+    ("number", r"\s*(how (many|much|long|far|old|big|large|high|often)|what (number|percentage|"
+     r"proportion|amount|share))\b"),
+    ("date", r"\s*(when|(in |on )?(what|which) (year|date|day|month|decade|century))\b"),
+    ("name", r"\s*(who|whom|whose|(what|which) (person|people|group|organi[sz]ation|company|team|"
+     r"party|agency|country|body))\b"),
+    ("place", r"\s*(where|(in |at )?(what|which) (city|country|town|region|place|state|province|"
+     r"area|street|village))\b"),
+)  # fmt: skip
+
 PRONOUNS = frozenset(("he", "she", "it", "they", "this", "that", "these", "those", "we", "i"))
 # A sentence opening with one of these continues the sentence before it.
 CONTINUATION_OPENERS = ("he", "she", "they", "it", "this", "these", "that", "those", "the latter")
@@ -158,6 +169,11 @@ ATTRIBUTION_VERBS = (
 )  # fmt: skip
 # Words that join clauses: a negation in one clause says nothing of the other.
 CLAUSE_JOINERS = ("and", "or", "but", "while", "whereas", "although", "though")
+# A clause opening with one of these leans on the sentence around it: it cannot stand alone.
+CLAUSE_OPENERS = frozenset((
+    *CLAUSE_JOINERS, "which", "who", "whom", "whose", "that", "where", "when", "because", "as",
+    "if", "since", "so", "then", "including", "with", "after", "before",
+))  # fmt: skip
 # Number words that multiply the number before them ("two hundred", "1.5 million", "three dozen").
 NUMBER_MULTIPLIERS = {
     "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12,

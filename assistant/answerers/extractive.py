@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import lexicon_en as en
 from ..accounts import alternatives, attribute, is_claim, stance
-from ..calibration import DEFAULT, Calibration, embedder_key, load_calibration
+from ..calibration import DEFAULT, Calibration, Logistic, embedder_key, load_calibration
 from ..citations import cite, escape_markers
 from ..config import Settings
 from ..disagreements import differ
@@ -32,6 +32,8 @@ from ..recency import RECENCY_WEIGHT, freshness
 from ..support import names_in
 from ..types import Answer, Citation, ScoredPassage, Turn
 from . import ABSTAIN_TEXT, AnswerRequest
+from .learned import SCORED, asked_kind, gives_kind, novelty
+from .short_answer import lead
 from .unmentioned import missing_names, refusal
 
 _QUESTION_WORDS = frozenset(terms(en.QUESTION_WORDS))
@@ -89,6 +91,8 @@ class Candidate:
     terms: frozenset[str]
     credit: tuple[tuple[str, float], ...] = ()  # question stems it matches, with their weight
     dense: float = 0.0
+    cover: float = 0.0  # the share of the question it earns, before the dense blend
+    first: bool = False  # the first sentence of its passage
 
     @property
     def flat(self) -> str:
@@ -171,11 +175,20 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, threshold: float, max_sentences: int, calibration: Calibration = DEFAULT
+        self,
+        threshold: float,
+        max_sentences: int,
+        calibration: Calibration = DEFAULT,
+        learned: bool = True,
     ) -> None:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.calibration = calibration
+        # the fitted models and thresholds, unless a threshold on the hand score was asked for
+        self.model: Logistic | None = calibration.sentence_model if learned else None
+        self.gate: Logistic | None = calibration.gate if learned else None
+        many = calibration.many_threshold if learned else None
+        self.many_threshold = threshold if many is None else many
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         return condense_offline(question, history)
@@ -194,7 +207,8 @@ class ExtractiveAnswerer:
             dense = self._dense_norm(sp.dense)
             about = _report_terms(sp) & framing
             previous: frozenset[str] = frozenset()
-            for s, e in sp.passage.sentences or ((sp.passage.start, sp.passage.end),):
+            spans = sp.passage.sentences or ((sp.passage.start, sp.passage.end),)
+            for i, (s, e) in enumerate(spans):
                 sent = text[s:e]
                 sterms = frozenset(terms(sent))
                 # "He considered ..." continues the sentence before it: borrow its words (as a synonym counts).
@@ -220,9 +234,74 @@ class ExtractiveAnswerer:
                     if _full_date(sent):  # the day, month and year: said in full
                         cover += 0.1
                 score = cover if dense is None else 0.6 * cover + 0.4 * dense
-                out.append(Candidate(sp, s, e, sent, score, sterms, tuple(credit), dense or 0.0))
+                out.append(
+                    Candidate(
+                        sp, s, e, sent, score, sterms, tuple(credit), dense or 0.0, cover, i == 0
+                    )
+                )
         out.sort(key=lambda c: (-c.score, c.source.passage.report_id, c.start))
         return out
+
+    def sentence_features(
+        self, request: AnswerRequest, candidates: Sequence[Candidate]
+    ) -> list[dict[str, float]]:
+        """What the sentence model weighs, for the hand score's top SCORED candidates."""
+        rank = {id(sp): i for i, sp in enumerate(request.passages)}
+        top_lexical = max((sp.lexical or 0.0 for sp in request.passages), default=0.0)
+        kind = asked_kind(request.question)
+        asked = terms(request.question)
+        return [
+            {
+                "score": c.score,
+                "cover": c.cover,
+                "dense": c.dense,
+                "rank": 1.0 / (1 + rank.get(id(c.source), len(rank))),
+                "lexical": (c.source.lexical or 0.0) / top_lexical if top_lexical > 0 else 0.0,
+                "kind": float(gives_kind(kind, c.text, request.question)),
+                "first": float(c.first),
+                "novel": novelty(c.terms, asked),
+            }
+            for c in candidates[:SCORED]
+        ]
+
+    def gate_features(
+        self, request: AnswerRequest, candidates: Sequence[Candidate], best: Mapping[str, float]
+    ) -> dict[str, float]:
+        """What the gate weighs: the best sentence's features (`best`, with its model log-odds
+        under "logit"), the top passage's similarity, and the heaviest question word that no
+        candidate earns (synonyms and learned aliases count)."""
+        weights = _query_weights(request, request.question)
+        earned = {t for c in candidates for t, _ in c.credit}
+        heaviest = max(weights.values(), default=0.0)
+        missing = max((w for t, w in weights.items() if t not in earned), default=0.0)
+        top = self._dense_norm(request.passages[0].dense) if request.passages else None
+        return {
+            "best": best.get("logit", 0.0),
+            "score": best["score"],
+            "dense_top": top or 0.0,
+            "missing": missing / heaviest if heaviest > 0 else 0.0,
+            "kind": best["kind"],
+        }
+
+    def ranked(
+        self, request: AnswerRequest, candidates: list[Candidate]
+    ) -> tuple[list[Candidate], bool]:
+        """The candidates in the sentence model's order (the hand order without one), and
+        whether the best clears the gate."""
+        if not candidates:
+            return candidates, False
+        if self.model is None and self.gate is None:
+            return candidates, candidates[0].score >= self.threshold
+        features = self.sentence_features(request, candidates)
+        for f in features:
+            f["logit"] = self.model.logit(f) if self.model is not None else f["score"]
+        order = sorted(range(len(features)), key=lambda i: -features[i]["logit"])
+        ordered = [candidates[i] for i in order] + candidates[len(features) :]
+        best = features[order[0]]
+        if self.gate is None:
+            return ordered, ordered[0].score >= self.threshold
+        gate = self.gate.prob(self.gate_features(request, candidates, best))
+        return ordered, gate >= self.calibration.gate_threshold
 
     def _dense_norm(self, cos: float | None) -> float | None:
         """Cosines of one embedder crowd into a narrow band (e5: 0.7-0.9); spread it onto 0-1."""
@@ -236,9 +315,12 @@ class ExtractiveAnswerer:
         candidates: list[Candidate],
         request: AnswerRequest,
         fresh: Mapping[str, float] | None = None,
+        by_hand: list[Candidate] | None = None,
     ) -> tuple[list[Candidate], list[Side]]:
         """The sentences to say (reading order; newest report first when `fresh` says how new
-        each report is) and, when they are claims of different parties, those parties' sides."""
+        each report is) and, when they are claims of different parties, those parties' sides.
+        Sides are read in the hand order (`by_hand`): the sentence model was fitted to put an
+        answer first, not to pick each party's claims."""
         best = candidates[0]
         chosen = [best]
         floor = max(self.threshold, 0.8 * best.score)
@@ -254,7 +336,7 @@ class ExtractiveAnswerer:
             # answer contains gold unchanged at 0.879, citation precision 0.432 -> 0.439; the
             # sample suite 0.553 -> 0.560; MultiHop-RAG and RGB en_fact dev unchanged)
             chosen = [c for c in chosen if kind.search(c.text)]
-        sides = self.sides(candidates, request)
+        sides = self.sides(candidates if by_hand is None else by_hand, request)
         newness = fresh or {}
         if sides:
             return [c for side in sides for c in side.said], sides
@@ -385,19 +467,18 @@ class ExtractiveAnswerer:
         if len(weights) >= MANY_PARTS:
             framing = framing_terms(request.question) & weights.keys()
             chosen, score = self.cover(candidates, weights, framing)
-            return (chosen, []) if score >= self.threshold else ([], [])
-        if candidates[0].score < self.threshold:
+            return (chosen, []) if score >= self.many_threshold else ([], [])
+        ordered, clears = self.ranked(request, candidates)
+        if not clears:
             return [], []
         fresh = freshness(request.passages) if request.prefer_recent else {}
         if fresh:  # newer reports' sentences first, once the gate has read relevance alone
-            candidates = sorted(
-                (
-                    replace(c, score=c.score + RECENCY_WEIGHT * fresh[c.report_id])
-                    for c in candidates
-                ),
+            ordered = sorted(
+                (replace(c, score=c.score + RECENCY_WEIGHT * fresh[c.report_id]) for c in ordered),
                 key=lambda c: (-c.score, c.report_id, c.start),
             )
-        return self.select(candidates, request, fresh)
+            return self.select(ordered, request, fresh)
+        return self.select(ordered, request, fresh, candidates)
 
     def disagreeing(
         self, request: AnswerRequest, cited: Sequence[tuple[str, int, str]]
@@ -417,6 +498,18 @@ class ExtractiveAnswerer:
         """Whether the retrieved text holds something worth answering from (other backends ask
         this before spending an LLM call)."""
         return bool(self.decide(request, self.score_sentences(request))[0])
+
+    def short_answer(
+        self, request: AnswerRequest, candidates: list[Candidate], chosen: list[Candidate]
+    ) -> tuple[Candidate, str] | None:
+        """For a how-many / when / who / where question answered by its best sentence, that
+        sentence and the clause of it giving the value asked for (`short_answer.py`)."""
+        if len(chosen) == 0 or len(_query_weights(request, request.question)) >= MANY_PARTS:
+            return None
+        ordered, _ = self.ranked(request, candidates)
+        best = next((c for c in ordered if c in chosen), None)
+        said = lead(best.text, request.question) if best is not None else None
+        return (best, said) if best is not None and said is not None else None
 
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
@@ -447,9 +540,10 @@ class ExtractiveAnswerer:
             head = "The reports give differing accounts:\n" if sides else "The reports disagree:\n"
             parts.append(head)
             yield head
-        for lead, said in lines:
-            piece = lead
-            for c in said:
+        cited: dict[tuple[str, int], Citation] = {}
+
+        def citation_of(c: Candidate) -> Citation | None:
+            if (c.report_id, c.start) not in cited:
                 citation = cite(
                     len(citations) + 1,
                     c.source,
@@ -459,12 +553,29 @@ class ExtractiveAnswerer:
                     support="quoted",  # the answer sentence is the span itself
                 )
                 if citation is None:
-                    continue
+                    return None
                 citations.append(citation)
+                cited[(c.report_id, c.start)] = citation
+            return cited[(c.report_id, c.start)]
+
+        short = None if sides or disagree else self.short_answer(request, candidates, chosen)
+        if short is not None:  # the short answer first, then the sentences it comes from
+            best, phrase = short
+            citation = citation_of(best)
+            if citation is not None:
+                piece = f"{escape_markers(phrase)} [{citation.marker}]\n\n"
+                parts.append(piece)
+                yield piece
+        for opener, said in lines:
+            piece = opener
+            for c in said:
+                citation = citation_of(c)
+                if citation is None:
+                    continue
                 # a "[7]" in the report is its text, not a marker
                 piece += f"{escape_markers(c.flat)} [{citation.marker}] "
-            if piece != lead:
-                piece = piece.rstrip() + "\n" if lead else piece
+            if piece != opener:
+                piece = piece.rstrip() + "\n" if opener else piece
                 parts.append(piece)
                 yield piece
         text = "".join(parts).strip()
@@ -561,6 +672,7 @@ def make(settings: Settings) -> ExtractiveAnswerer:
     """The registered factory: fitted constants come from the embedder's calibration entry."""
     calibration = load_calibration(embedder_key(settings))
     threshold = settings.abstain_threshold
+    learned = threshold is None  # a threshold asked for is one on the hand score
     if threshold is None:
         threshold = calibration.abstain_threshold
-    return ExtractiveAnswerer(threshold, settings.max_sentences, calibration)
+    return ExtractiveAnswerer(threshold, settings.max_sentences, calibration, learned)
