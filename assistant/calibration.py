@@ -51,7 +51,9 @@ class Calibration:
     """Constants one embedder's scores were fitted with."""
 
     embedder: str
-    abstain_threshold: float  # the extractive answerer abstains below this sentence score
+    # the hand-set score's floor: other sentences of an answer stay above it, and without a gate
+    # (or with ASSISTANT_ABSTAIN_THRESHOLD set) the answerer abstains below it
+    abstain_threshold: float
     dense_floor: float  # question-passage cosines at or below this count as no similarity...
     dense_span: float  # ...and cosines this far above the floor as full similarity
     fitted_on: str = ""  # the tuning questions used, for the record

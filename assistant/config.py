@@ -110,8 +110,9 @@ class Settings(BaseSettings):
         None,
         ge=0.0,
         le=1.0,
-        description="Extractive answerer abstains when its best sentence scores below this; unset "
-        "= the value calibrated for the embedder (assistant/calibration.json).",
+        description="Set: the extractive answerer abstains when its best sentence's hand-set score "
+        "is below this, in the hand order (the fitted sentence model and gate are off); unset = the "
+        "model, gate and thresholds fitted for the embedder (assistant/calibration.json).",
     )
     max_sentences: int = Field(
         4, ge=1, le=12, description="Most sentences in an extractive answer."

@@ -119,7 +119,8 @@ def replay(suite: Suite, name: str, data_dir: Path) -> list[Item]:
         if path == "many":  # judged by what the sentences cover together, against its own threshold
             weights = _query_weights(request, request.question)
             framing = framing_terms(request.question) & weights.keys()
-            rest["many"] = hand.cover(cands, weights, framing)[1]
+            picked, rest["many"] = hand.cover(cands, weights, framing)
+            rest["many_right"] = float(bool(picked) and labels(q, [c.text for c in picked]).any())
         hand_right = bool(chosen) and bool(labels(q, [c.text for c in chosen]).any())
         items.append(
             Item(name, q.id, not q.unanswerable, path, bool(chosen), hand_right, x, y, rest)
@@ -230,7 +231,7 @@ class Outcomes:
             if it.path == "many":
                 many.append(True)
                 p.append(it.rest["many"])
-                right.append(it.hand_right if it.hand_answers else guess)
+                right.append(bool(it.rest["many_right"]))  # what cover() would say
             elif it.path == "single" and gate is not None:
                 many.append(False)
                 p.append(gate.prob(gate_row(it, sentence)))
@@ -326,7 +327,7 @@ def choose(items: list[Item], hand: Calibration) -> Fit:
     if top_right(items, sentence) <= top_right(items, None):
         sentence = None
     names: tuple[str, ...] = ()
-    fit = hand_fit(items, hand)
+    fit = hand_fit(items, hand, sentence)  # a gate feature must beat this
     floors = abstention_floors(items, hand)
     # without a sentence model its log-odds ("best") would be the hand score twice over
     offered = [n for n in GATE_FEATURES if sentence is not None or n != "best"]
@@ -343,7 +344,7 @@ def choose(items: list[Item], hand: Calibration) -> Fit:
             break
         names = (*names, extra)
         fit = Fit(sentence, gate, tg, tm, mean)
-    return replace(fit, sentence=sentence)
+    return fit
 
 
 MIN_GAIN = 0.002  # a gate feature earns its place by this much mean dev accuracy
@@ -358,15 +359,17 @@ class Fit:
     mean: float
 
 
-def hand_fit(items: list[Item], hand: Calibration) -> Fit:
-    """The hand-set rules as a fit: the gate is the hand score against its threshold."""
-    gate = Logistic({"score": 40.0}, -40.0 * hand.abstain_threshold)  # a step at the threshold
-    out = Outcomes.of(items, None, gate)
-    many = hand.abstain_threshold if hand.many_threshold is None else hand.many_threshold
-    figs = out.figures(0.5, many).values()
-    return Fit(
-        None, None, hand.abstain_threshold, many, float(np.mean([f["accuracy"] for f in figs]))
-    )
+def step(threshold: float) -> Logistic:
+    """A threshold on the hand score as a gate (probability 0.5 at the threshold)."""
+    return Logistic({"score": 40.0}, -40.0 * threshold)
+
+
+def hand_fit(items: list[Item], hand: Calibration, sentence: Logistic | None = None) -> Fit:
+    """The hand-set rules as a fit (one threshold on the hand score for both paths), in the
+    order of `sentence` when one is given."""
+    t = hand.abstain_threshold
+    figs = Outcomes.of(items, sentence, step(t)).figures(0.5, t).values()
+    return Fit(sentence, None, t, t, float(np.mean([f["accuracy"] for f in figs])))
 
 
 def top_right(items: list[Item], sentence: Logistic | None) -> float:
@@ -379,7 +382,7 @@ def top_right(items: list[Item], sentence: Logistic | None) -> float:
 
 
 def outcomes_of(items: list[Item], fit: Fit) -> dict[str, dict[str, float]]:
-    gate = fit.gate or Logistic({"score": 40.0}, -40.0 * fit.gate_threshold)
+    gate = fit.gate or step(fit.gate_threshold)
     t = fit.gate_threshold if fit.gate is not None else 0.5
     return Outcomes.of(items, fit.sentence, gate).figures(t, fit.many_threshold)
 
@@ -445,7 +448,10 @@ def main() -> None:
     key = embedder_key(Settings())
     hand = load_calibration(key)
     items = collect(args)
-    report("hand-set rules (today's answerer)", outcomes_of(items, hand_fit(items, hand)))
+    report(
+        "hand-set rules (one threshold on the hand score)",
+        outcomes_of(items, hand_fit(items, hand)),
+    )
     cv: dict[str, list[dict[str, float]]] = {}
     for k in range(5):  # each fold scored by a fit on the other four
         train = [it for it in items if fold(it.qid) != k]
@@ -477,6 +483,7 @@ def main() -> None:
     if args.write:
         entry = replace(
             hand,
+            embedder=key,  # a new embedder starts from DEFAULT, named "default"
             sentence_model=fit.sentence,
             gate=fit.gate,
             gate_threshold=fit.gate_threshold if fit.gate is not None else 0.5,

@@ -200,6 +200,16 @@ def test_a_how_many_question_is_answered_with_the_short_answer_first(harbour: As
             "How many villagers did the epidemic kill?",
             "The epidemic of 1338–39 near the lake killed 40 villagers.",  # a range is not a cut
         ),
+        (
+            "About 37,000 people fled the town, officials said.",
+            "How many people fled the town?",
+            "About 37,000 people fled the town.",  # a thousands comma is part of the number
+        ),
+        (
+            "The bridge was opened on May 3, 2024, by the mayor of Varrow.",
+            "When was the bridge opened?",
+            "The bridge was opened on May 3, 2024.",
+        ),
         ("The bridge, which was built in 1887, collapsed.", "When was the bridge built?", None),
         ("In 1995, the council opened the port.", "When did the council open the port?", None),
         ("The storm damaged 37 boats.", "How many boats did the storm damage?", None),  # whole
@@ -244,3 +254,14 @@ def test_one_command_refits_the_models_and_prints_the_dev_figures(tmp_path: Path
 def test_the_refit_never_fits_on_a_gate_suite(tmp_path: Path) -> None:
     run = _refit(tmp_path, "--suites", str(REPO / "evals" / "gate.yaml"), "--work", str(tmp_path))
     assert run.returncode != 0 and "gate suites are never fitted on" in run.stderr
+
+
+def test_the_short_answer_survives_the_recency_bonus(harbour: Assistant) -> None:
+    """ "Latest" questions re-score the chosen sentences; the short answer still finds its own."""
+    answerer = _answerer(Logistic({"score": 1.0, "kind": 4.0}, 0.0), None)
+    request = harbour.request(QUESTION, answerer)
+    candidates = answerer.score_sentences(request)
+    chosen, _ = answerer.decide(request, candidates)
+    bonused = [replace(c, score=c.score + 0.1) for c in chosen]
+    found = answerer.short_answer(request, candidates, bonused)
+    assert found is not None and found[1].startswith("The storm damaged 37 fishing boats")

@@ -328,9 +328,10 @@ class ExtractiveAnswerer:
         chosen = [best]
         floor = max(self.threshold, 0.8 * best.score)
         for c in candidates[1:]:
-            if len(chosen) >= self.max_sentences or c.score < floor:
+            if len(chosen) >= self.max_sentences:
                 break
-            if all(_overlap(c, o) < 0.5 for o in chosen):
+            # the model's order is not the hand score's: a sentence below the floor hides none after it
+            if c.score >= floor and all(_overlap(c, o) < 0.5 for o in chosen):
                 chosen.append(c)
         kind = _asked_value(request.question)
         if kind is not None and kind.search(best.text):
@@ -510,9 +511,10 @@ class ExtractiveAnswerer:
         if len(chosen) == 0 or len(_query_weights(request, request.question)) >= MANY_PARTS:
             return None
         ordered, _ = self.ranked(request, candidates)
-        best = next((c for c in ordered if c in chosen), None)
-        said = lead(best.text, request.question) if best is not None else None
-        return (best, said) if best is not None and said is not None else None
+        keys = {(c.report_id, c.start) for c in chosen}  # chosen may carry a recency bonus
+        best = next((c for c in ordered if (c.report_id, c.start) in keys), None)
+        phrase = lead(best.text, request.question) if best is not None else None
+        return (best, phrase) if best is not None and phrase is not None else None
 
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()

@@ -6,7 +6,7 @@ Their weights are package data per embedder (`calibration.json`), fitted by
 suite. Every feature is defined by the language and the retrieval, never by a corpus: the hand
 score itself (so the model starts from what the rules know), the sentence's share of the question,
 its passage's similarity and rank, whether it holds the kind of thing asked for, and whether the
-question leans on a word no retrieved passage has.
+question leans on a word no candidate sentence earns.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from .. import lexicon_en as en
 from ..accounts import alternatives
-from ..calibration import Logistic
 from ..support import names_in
 
 SENTENCE_FEATURES = (
@@ -33,10 +32,9 @@ GATE_FEATURES = (
     "best",  # the sentence model's log-odds for the best sentence
     "score",  # the best sentence's hand score
     "dense_top",  # the top passage's calibrated similarity
-    "missing",  # heaviest question word no retrieved passage has, relative to the heaviest word
+    "missing",  # heaviest question word no candidate earns (synonyms, aliases count), relative
     "kind",  # the best sentence's `kind`
 )
-__all__ = ["Logistic"]
 SCORED = 12  # candidates the sentence model reorders: the hand score's top ones
 
 _NUMBER = re.compile(rf"\b(\d[\d,.]*|{alternatives(tuple(en.NUMBER_VALUES))})\b", re.I)
@@ -70,6 +68,7 @@ def _new(pattern: re.Pattern[str], sentence: str, question: str) -> set[str]:
 
 
 def novelty(sentence_terms: frozenset[str], question_terms: Sequence[str]) -> float:
+    """The share of a sentence's stems the question does not have: what it adds."""
     if not sentence_terms:
         return 0.0
     return len(sentence_terms - set(question_terms)) / len(sentence_terms)

@@ -15,7 +15,9 @@ from .. import lexicon_en as en
 from ..lexical import terms
 from .learned import asked_kind, gives_kind
 
-_CUT = re.compile(r"\s*(?:[,;:()\[\]]|\s[–—-]\s)\s*")  # a dash between spaces: "1338–39" is one
+# A comma or colon before a digit is part of a value ("37,000", "10:30", "May 3, 2024"); a dash
+# cuts only between spaces ("1338–39" is one value).
+_CUT = re.compile(r"\s*(?:[,:](?!\s?\d)|[;()\[\]]|\s[–—-]\s)\s*")
 MIN_WORDS = 3  # a shorter piece is a fragment, not an answer
 MIN_SHARE = 0.5  # of what the sentence shares with the question, the clause keeps at least this
 
