@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from assistant import Assistant, AssistantError, Settings  # noqa: E402
-from assistant.answerers.extractive import MANY_PARTS, ExtractiveAnswerer, _query_weights  # noqa: E402
+from assistant.answerers.extractive import ExtractiveAnswerer, _query_weights, many_parts  # noqa: E402
 from assistant.answerers.learned import GATE_FEATURES, SENTENCE_FEATURES  # noqa: E402
 from assistant.calibration import (  # noqa: E402
     CALIBRATION_FILE,
@@ -101,12 +101,12 @@ def replay(suite: Suite, name: str, data_dir: Path) -> list[Item]:
         except AssistantError:
             continue
         cands = hand.score_sentences(request)
-        chosen, _ = hand.decide(request, cands)
+        chosen = hand.decide(request, cands).chosen
         if not cands:
             path = "none"
         elif hand.unmentioned(request):
             path = "unmentioned"
-        elif len(_query_weights(request, request.question)) >= MANY_PARTS:
+        elif many_parts(request):
             path = "many"
         else:
             path = "single"

@@ -256,12 +256,17 @@ def test_the_refit_never_fits_on_a_gate_suite(tmp_path: Path) -> None:
     assert run.returncode != 0 and "gate suites are never fitted on" in run.stderr
 
 
-def test_the_short_answer_survives_the_recency_bonus(harbour: Assistant) -> None:
+def test_the_short_answer_survives_the_recency_bonus(
+    harbour: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ "Latest" questions re-score the chosen sentences; the short answer still finds its own."""
     answerer = _answerer(Logistic({"score": 1.0, "kind": 4.0}, 0.0), None)
-    request = harbour.request(QUESTION, answerer)
-    candidates = answerer.score_sentences(request)
-    chosen, _ = answerer.decide(request, candidates)
-    bonused = [replace(c, score=c.score + 0.1) for c in chosen]
-    found = answerer.short_answer(request, candidates, bonused)
-    assert found is not None and found[1].startswith("The storm damaged 37 fishing boats")
+    request = replace(harbour.request(QUESTION, answerer), prefer_recent=True)
+    monkeypatch.setattr(
+        "assistant.answerers.extractive.freshness",
+        lambda passages: {sp.passage.report_id: 1.0 for sp in passages},
+    )
+    answer = list(answerer.answer(request))[-1]
+    assert answer.text.startswith(
+        "The storm damaged 37 fishing boats in the harbour of Varrow. [1]"
+    )

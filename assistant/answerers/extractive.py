@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from .. import lexicon_en as en
 from ..accounts import alternatives, attribute, is_claim, stance
@@ -455,34 +456,35 @@ class ExtractiveAnswerer:
         """Names the question asks about that no retrieved passage mentions (`unmentioned.py`);
         questions with many parts are left to what sentences cover together (a multi-hop
         question names more than its top passages hold)."""
-        if len(_query_weights(request, request.question)) >= MANY_PARTS:
-            return []
-        return missing_names(request)
+        return [] if many_parts(request) else missing_names(request)
 
-    def decide(
-        self, request: AnswerRequest, candidates: list[Candidate]
-    ) -> tuple[list[Candidate], list[Side]]:
-        """The gate and the choice: the sentences to say (none: abstain) and, when they are
-        different parties' claims, the sides. Questions with many parts are judged by what
-        sentences cover together, others by their best sentence."""
-        weights = _query_weights(request, request.question)
+    def decide(self, request: AnswerRequest, candidates: list[Candidate]) -> Decision:
+        """The gate and the choice: the sentences to say (none: abstain), the sides when they
+        are different parties' claims, and the best of them in the sentence model's order.
+        Questions with many parts are judged by what sentences cover together, others by their
+        best sentence."""
         if not candidates or self.unmentioned(request):
-            return [], []
-        if len(weights) >= MANY_PARTS:
+            return Decision([], [])
+        if many_parts(request):
+            weights = _query_weights(request, request.question)
             framing = framing_terms(request.question) & weights.keys()
             chosen, score = self.cover(candidates, weights, framing)
-            return (chosen, []) if score >= self.many_threshold else ([], [])
+            return Decision(chosen if score >= self.many_threshold else [], [])
         ordered, clears = self.ranked(request, candidates)
         if not clears:
-            return [], []
+            return Decision([], [])
         fresh = freshness(request.passages) if request.prefer_recent else {}
         if fresh:  # newer reports' sentences first, once the gate has read relevance alone
-            ordered = sorted(
+            bonused = sorted(
                 (replace(c, score=c.score + RECENCY_WEIGHT * fresh[c.report_id]) for c in ordered),
                 key=lambda c: (-c.score, c.report_id, c.start),
             )
-            return self.select(ordered, request, fresh)
-        return self.select(ordered, request, fresh, candidates)
+            chosen, sides = self.select(bonused, request, fresh)
+        else:
+            chosen, sides = self.select(ordered, request, fresh, candidates)
+        keys = {(c.report_id, c.start) for c in chosen}  # chosen may carry a recency bonus
+        best = next((c for c in ordered if (c.report_id, c.start) in keys), None)
+        return Decision(chosen, sides, best)
 
     def disagreeing(
         self, request: AnswerRequest, cited: Sequence[tuple[str, int, str]]
@@ -501,25 +503,12 @@ class ExtractiveAnswerer:
     def clears_gate(self, request: AnswerRequest) -> bool:
         """Whether the retrieved text holds something worth answering from (other backends ask
         this before spending an LLM call)."""
-        return bool(self.decide(request, self.score_sentences(request))[0])
-
-    def short_answer(
-        self, request: AnswerRequest, candidates: list[Candidate], chosen: list[Candidate]
-    ) -> tuple[Candidate, str] | None:
-        """For a how-many / when / who / where question answered by its best sentence, that
-        sentence and the clause of it giving the value asked for (`short_answer.py`)."""
-        if len(chosen) == 0 or len(_query_weights(request, request.question)) >= MANY_PARTS:
-            return None
-        ordered, _ = self.ranked(request, candidates)
-        keys = {(c.report_id, c.start) for c in chosen}  # chosen may carry a recency bonus
-        best = next((c for c in ordered if (c.report_id, c.start) in keys), None)
-        phrase = lead(best.text, request.question) if best is not None else None
-        return (best, phrase) if best is not None and phrase is not None else None
+        return bool(self.decide(request, self.score_sentences(request)).chosen)
 
     def answer(self, request: AnswerRequest) -> Iterator[str | Answer]:
         t0 = time.perf_counter()
         candidates = self.score_sentences(request)
-        chosen, sides = self.decide(request, candidates)
+        chosen, sides, best = self.decide(request, candidates)
         # Nothing to say (no candidates, or none that clears the gate): abstain, whatever the
         # threshold (0 included).
         if not chosen:
@@ -563,9 +552,10 @@ class ExtractiveAnswerer:
                 cited[(c.report_id, c.start)] = citation
             return cited[(c.report_id, c.start)]
 
-        short = None if sides or disagree else self.short_answer(request, candidates, chosen)
-        if short is not None:  # the short answer first, then the sentences it comes from
-            best, phrase = short
+        # a how-many / when / who / where answer opens with the clause of its best sentence that
+        # gives the value asked for (`short_answer.py`), then the sentences it comes from
+        phrase = None if sides or disagree or best is None else lead(best.text, request.question)
+        if best is not None and phrase is not None:
             citation = citation_of(best)
             if citation is not None:
                 piece = f"{escape_markers(phrase)} [{citation.marker}]\n\n"
@@ -608,6 +598,20 @@ class ExtractiveAnswerer:
             timings=timings,
             query=request.query,
         )
+
+
+class Decision(NamedTuple):
+    """What `decide` chose: no `chosen` means abstain; `best` is the first of them in the
+    sentence model's order (None for questions with many parts, judged together)."""
+
+    chosen: list[Candidate]
+    sides: list[Side]
+    best: Candidate | None = None
+
+
+def many_parts(request: AnswerRequest) -> bool:
+    """Questions with this many content stems are judged by what sentences cover together."""
+    return len(_query_weights(request, request.question)) >= MANY_PARTS
 
 
 def _readable(request: AnswerRequest) -> list[ScoredPassage]:
